@@ -1,0 +1,17 @@
+package io.catflap.protocol;
+
+import io.netty.buffer.ByteBuf;
+
+/** Bytes → {@link RequestFrame}s (server side). Each frame's body is a retained slice the next handler owns. */
+public final class RequestFrameDecoder extends FrameDecoder {
+    private final int maxBodyBytes;
+
+    public RequestFrameDecoder(int maxBodyBytes) {
+        this.maxBodyBytes = maxBodyBytes;
+    }
+
+    @Override
+    Object decodeFrame(ByteBuf in) {
+        return FrameCodec.decodeRequest(in, maxBodyBytes);
+    }
+}
