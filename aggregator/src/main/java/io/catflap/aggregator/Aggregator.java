@@ -1,0 +1,192 @@
+package io.catflap.aggregator;
+
+import io.catflap.aggregator.admin.AdminServer;
+import io.catflap.aggregator.batch.BatchMemory;
+import io.catflap.aggregator.batch.Batcher;
+import io.catflap.aggregator.ingest.BadRequests;
+import io.catflap.aggregator.ingest.Ingest;
+import io.catflap.aggregator.ingest.ProtocolSniffer;
+import io.catflap.aggregator.ingest.ReadGate;
+import io.catflap.aggregator.ingest.ReadGateHandler;
+import io.catflap.aggregator.select.SelectProxyHandler;
+import io.catflap.aggregator.select.SelectUpstream;
+import io.catflap.aggregator.upstream.ServerVersionProbe;
+import io.catflap.aggregator.upstream.UpstreamExchange;
+import io.catflap.aggregator.upstream.UpstreamInsert;
+import io.catflap.aggregator.upstream.UpstreamPool;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import java.net.InetSocketAddress;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running aggregator: one port for KITTEN and ClickHouse HTTP, the read gate, per-table batching, the insert and
+ * select pools and (optionally) the admin port. {@link #close()} shuts down gracefully: stop accepting, finish
+ * reading requests in flight, flush every batch, answer every waiting request, close — within the grace period.
+ */
+public final class Aggregator implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Aggregator.class);
+
+    private final AggregatorConfig config;
+    private final PrometheusMeterRegistry registry;
+    private final EventLoopGroup group;
+    private final UpstreamPool insertPool;
+    private final UpstreamInsert inserts;
+    private final SelectUpstream selects;
+    private final Batcher batcher;
+    private final ReadGate gate;
+    private final Ingest ingest;
+    private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
+    private final AggregatorStatus status;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private Channel server;
+    private AdminServer admin;
+
+    private Aggregator(AggregatorConfig config, PrometheusMeterRegistry registry) {
+        this.config = config;
+        this.registry = registry;
+        this.group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+        this.insertPool = new UpstreamPool("insert", config.clickhouse(), config.maxInserts(), group, registry);
+        UpstreamExchange http = new UpstreamExchange(insertPool, config.clickhouse(), config.insertTimeoutMillis());
+        ServerVersionProbe version = new ServerVersionProbe(http, config.user(), config.password());
+        version.version();
+        this.inserts = new UpstreamInsert(http, version, config.user(), config.password(),
+                config.retryDeadlineMillis(), group, registry);
+        BatchMemory memory = new BatchMemory(config.maxBatchMemory());
+        this.batcher = new Batcher(config.batchBytes(), config.flushIntervalMillis(), config.maxInserts(),
+                ByteBufAllocator.DEFAULT, group.next(), memory, inserts, registry);
+        BooleanSupplier pressure = () -> memory.exhausted() || batcher.congested();
+        this.gate = new ReadGate(config.maxReaders(), pressure, registry);
+        memory.onRelease(gate::pump);
+        batcher.onRelief(gate::pump);
+        this.selects = new SelectUpstream(config.clickhouse(), config.maxSelects(), group, registry);
+        BadRequests bad = new BadRequests(registry);
+        this.ingest = new Ingest(gate, batcher, inserts, bad, config.tokens(), config.maxRequestBytes(),
+                config.batchBytes(), () -> new SelectProxyHandler(selects));
+        Gauge.builder("catflap.connections.open", connections, ChannelGroup::size)
+                .description("Client connections open on the data port").register(registry);
+        this.status = new AggregatorStatus(config, batcher, gate, memory, connections, insertPool, selects);
+    }
+
+    /** Starts an aggregator with a fresh registry. */
+    public static Aggregator start(AggregatorConfig config) throws InterruptedException {
+        return start(config, new PrometheusMeterRegistry(PrometheusConfig.DEFAULT));
+    }
+
+    /** Starts an aggregator whose meters go to {@code registry} (also served on the admin port). */
+    public static Aggregator start(AggregatorConfig config, PrometheusMeterRegistry registry)
+            throws InterruptedException {
+        Aggregator a = new Aggregator(config, registry);
+        try {
+            a.bind();
+        } catch (RuntimeException | InterruptedException e) {
+            a.close();
+            throw e;
+        }
+        return a;
+    }
+
+    private void bind() throws InterruptedException {
+        server = new ServerBootstrap()
+                .group(group)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        connections.add(ch);
+                        ch.pipeline().addLast(ReadGateHandler.NAME, new ReadGateHandler(gate, ingest.bad()))
+                                .addLast("sniffer", new ProtocolSniffer(ingest));
+                    }
+                })
+                .bind(config.listen()).sync().channel();
+        if (config.admin() != null) {
+            admin = AdminServer.start(config.admin(), group, registry, status);
+        }
+        log.info("catflap aggregator listening on {} (admin {}), upstream {}", server.localAddress(),
+                admin == null ? "off" : admin.port(), config.clickhouse());
+    }
+
+    /** The data port (KITTEN and HTTP). */
+    public int port() {
+        return ((InetSocketAddress) server.localAddress()).getPort();
+    }
+
+    /** The admin port, or -1 without an admin server. */
+    public int adminPort() {
+        return admin == null ? -1 : admin.port();
+    }
+
+    public PrometheusMeterRegistry registry() {
+        return registry;
+    }
+
+    /** Stops gracefully within the configured grace period; see the class comment. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(config.shutdownGraceMillis());
+        log.info("shutting down: {} requests unanswered, {} connections reading", ingest.unanswered().get(),
+                gate.inUse());
+        status.closing();
+        if (server != null) {
+            server.close().syncUninterruptibly();
+        }
+        gate.close();
+        awaitUntil(() -> gate.inUse() == 0, deadline);
+        inserts.capRetries(deadline);
+        batcher.close();
+        awaitUntil(() -> ingest.unanswered().get() == 0, deadline);
+        if (ingest.unanswered().get() > 0) {
+            log.warn("shutdown grace period over with {} requests unanswered; closing their connections",
+                    ingest.unanswered().get());
+        }
+        connections.forEach(ch -> ch.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE));
+        connections.newCloseFuture().awaitUninterruptibly(Math.max(0, remainingMillis(deadline)) + 1000);
+        if (admin != null) {
+            admin.close();
+        }
+        selects.close();
+        insertPool.close();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        log.info("stopped");
+    }
+
+    private static long remainingMillis(long deadline) {
+        return TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+    }
+
+    private static void awaitUntil(BooleanSupplier done, long deadline) {
+        while (!done.getAsBoolean() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

@@ -1,0 +1,212 @@
+package io.catflap.aggregator;
+
+import io.catflap.aggregator.admin.AdminServer;
+import io.catflap.aggregator.ingest.TokenTable;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.io.File;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code catflap-aggregator}: the command line around {@link Aggregator}. */
+@Command(name = "catflap-aggregator", mixinStandardHelpOptions = true, version = "catflap aggregator 0.1.0",
+        sortOptions = false, usageHelpWidth = 110,
+        description = "Takes small INSERTs over KITTEN and ClickHouse HTTP on one port, merges them per table and "
+                + "writes them to ClickHouse with a bounded number of concurrent inserts. Every option can also be "
+                + "set in the --config file (key = long option name without dashes).")
+public final class AggregatorMain implements Callable<Integer> {
+
+    @Option(names = "--config", paramLabel = "FILE", description = "Properties file whose keys are the long option "
+            + "names without dashes (e.g. max-readers=100). Command-line options win over it.")
+    File config;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8124",
+            description = "KITTEN and ClickHouse-compatible HTTP, one port (default ${DEFAULT-VALUE}: kittenhouse's "
+                    + "port next to ClickHouse's 8123, loopback until you open it on purpose).")
+    String listen;
+
+    @Option(names = "--admin", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:8125",
+            description = "/metrics, /health, /status (default ${DEFAULT-VALUE}); kept off the data port so it "
+                    + "answers while that port is flooded. 'off' disables it.")
+    String admin;
+
+    @Option(names = "--clickhouse", paramLabel = "URL", defaultValue = "http://127.0.0.1:8123",
+            description = "ClickHouse HTTP interface (default ${DEFAULT-VALUE}: the server this aggregator sits next "
+                    + "to).")
+    URI clickhouse;
+
+    @Option(names = "--user", paramLabel = "NAME", defaultValue = "${env:CATFLAP_CLICKHOUSE_USER}",
+            description = "ClickHouse user for requests without credentials of their own (KITTEN); default "
+                    + "$CATFLAP_CLICKHOUSE_USER, else ClickHouse's default user. HTTP clients' own credentials are "
+                    + "passed through.")
+    String user;
+
+    @Option(names = "--password", paramLabel = "SECRET", defaultValue = "${env:CATFLAP_CLICKHOUSE_PASSWORD}",
+            description = "Password of --user; default $CATFLAP_CLICKHOUSE_PASSWORD (prefer it: arguments are "
+                    + "visible in ps).")
+    String password;
+
+    @Option(names = "--max-readers", paramLabel = "N", defaultValue = "50",
+            description = "Connections read from at once (default ${DEFAULT-VALUE}, kittenhouse's figure). Others wait "
+                    + "with their bytes in the kernel; memory for requests is bounded by N x --max-request-bytes.")
+    int maxReaders;
+
+    @Option(names = "--max-inserts", paramLabel = "N", defaultValue = "50",
+            description = "Concurrent INSERTs upstream (default ${DEFAULT-VALUE}: kittenhouse's nginx limit; "
+                    + "ClickHouse runs a thread per query, so more only adds contention).")
+    int maxInserts;
+
+    @Option(names = "--max-selects", paramLabel = "N", defaultValue = "8",
+            description = "Concurrent proxied SELECTs and other queries (default ${DEFAULT-VALUE}: a separate, small "
+                    + "pool so that heavy reads cannot starve inserts).")
+    int maxSelects;
+
+    @Option(names = "--batch-bytes", paramLabel = "BYTES", defaultValue = "1048576",
+            description = "A table's batch is sealed at this size (default ${DEFAULT-VALUE} = 1 MiB, as kittenhouse: "
+                    + "few parts per second, and far below the 1,048,576-row block that keeps an insert atomic).")
+    int batchBytes;
+
+    @Option(names = "--flush-interval", paramLabel = "DURATION", defaultValue = "200ms",
+            converter = DurationConverter.class,
+            description = "A batch is sealed at this age at the latest (default ${DEFAULT-VALUE}: at most ~5 inserts/s "
+                    + "per table, which MergeTree merges easily, while an ack waits at most this long for company).")
+    Duration flushInterval;
+
+    @Option(names = "--max-request-bytes", paramLabel = "BYTES", defaultValue = "20971520",
+            description = "Largest request body; larger ones get 413 (default ${DEFAULT-VALUE} = 20 MiB, kittenhouse's "
+                    + "limit, so its clients never see a difference).")
+    int maxRequestBytes;
+
+    @Option(names = "--max-batch-memory", paramLabel = "BYTES", defaultValue = "268435456",
+            description = "Bytes held in batches (open, sealed, in flight) above which no new request is read "
+                    + "(default ${DEFAULT-VALUE} = 256 MiB: 256 full batches, five times what --max-inserts can "
+                    + "have in flight, so a slow upstream turns into TCP backpressure, not heap growth).")
+    long maxBatchMemory;
+
+    @Option(names = "--retry-deadline", paramLabel = "DURATION", defaultValue = "60s",
+            converter = DurationConverter.class,
+            description = "How long transient upstream errors (connection refused, too many parts, memory limit, "
+                    + "timeouts) are retried before senders get the error (default ${DEFAULT-VALUE}: rides out a "
+                    + "ClickHouse restart; the kittenhouse client keeps and resends rows itself after that).")
+    Duration retryDeadline;
+
+    @Option(names = "--insert-timeout", paramLabel = "DURATION", defaultValue = "60s",
+            converter = DurationConverter.class,
+            description = "Longest wait for ClickHouse to answer one INSERT before it counts as failed and is retried "
+                    + "(default ${DEFAULT-VALUE}: a 1 MiB insert takes milliseconds; a minute means a stuck server).")
+    Duration insertTimeout;
+
+    @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "30s",
+            converter = DurationConverter.class,
+            description = "On SIGTERM: time to finish reading, flush every batch and answer every waiting request "
+                    + "before connections are closed (default ${DEFAULT-VALUE}, under systemd's 90 s stop timeout).")
+    Duration shutdownGrace;
+
+    @Option(names = "--tokens", paramLabel = "FILE",
+            description = "Bearer tokens, one per line: '<token> <db.table|db.*|*>[, ...]'. When given, KITTEN "
+                    + "clients and HTTP clients without ClickHouse credentials must present one (default: none "
+                    + "required, as kittenhouse).")
+    Path tokens;
+
+    public static void main(String[] args) {
+        System.exit(commandLine(args).execute(args));
+    }
+
+    /**
+     * The command line; a {@code --config} file provides defaults. Defaults are resolved before options are
+     * assigned, so the file name is taken from the raw arguments.
+     */
+    static CommandLine commandLine(String[] args) {
+        CommandLine cl = new CommandLine(new AggregatorMain());
+        for (int i = 0; i < args.length; i++) {
+            String file = args[i].startsWith("--config=") ? args[i].substring("--config=".length())
+                    : args[i].equals("--config") && i + 1 < args.length ? args[i + 1] : null;
+            if (file != null) {
+                cl.setDefaultValueProvider(new CommandLine.PropertiesDefaultProvider(new File(file)));
+            }
+        }
+        return cl;
+    }
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        if (config != null && !config.isFile()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--config: no such file: " + config);
+        }
+        AggregatorConfig c = new AggregatorConfig()
+                .listen(address(listen))
+                .admin("off".equals(admin) ? null : address(admin))
+                .clickhouse(clickhouse)
+                .user(blankToNull(user))
+                .password(blankToNull(password))
+                .maxReaders(maxReaders)
+                .maxInserts(maxInserts)
+                .maxSelects(maxSelects)
+                .batchBytes(batchBytes)
+                .flushIntervalMillis(flushInterval.toMillis())
+                .maxRequestBytes(maxRequestBytes)
+                .maxBatchMemory(maxBatchMemory)
+                .retryDeadlineMillis(retryDeadline.toMillis())
+                .insertTimeoutMillis(insertTimeout.toMillis())
+                .shutdownGraceMillis(shutdownGrace.toMillis())
+                .tokens(tokens == null ? TokenTable.none() : TokenTable.load(tokens));
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        AdminServer.bindJvmMetrics(registry);
+        Aggregator aggregator = Aggregator.start(c, registry);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            aggregator.close();
+            stopped.countDown();
+        }, "catflap-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    static InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon < 0) {
+            throw new CommandLine.TypeConversionException("expected HOST:PORT: " + hostPort);
+        }
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
+    private static String blankToNull(String s) {
+        return s == null || s.isBlank() ? null : s;
+    }
+
+    /** Durations as {@code 200ms}, {@code 30s}, {@code 2m}, or ISO-8601 ({@code PT30S}). */
+    static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
+        @Override
+        public Duration convert(String v) {
+            String s = v.strip().toLowerCase(Locale.ROOT);
+            if (s.startsWith("pt")) {
+                return Duration.parse(s);
+            }
+            if (s.endsWith("ms")) {
+                return Duration.ofMillis(Long.parseLong(s.substring(0, s.length() - 2)));
+            }
+            long n = Long.parseLong(s.substring(0, s.length() - 1));
+            return switch (s.charAt(s.length() - 1)) {
+                case 's' -> Duration.ofSeconds(n);
+                case 'm' -> Duration.ofMinutes(n);
+                case 'h' -> Duration.ofHours(n);
+                default -> throw new CommandLine.TypeConversionException("expected e.g. 200ms, 30s, 2m: " + v);
+            };
+        }
+    }
+}

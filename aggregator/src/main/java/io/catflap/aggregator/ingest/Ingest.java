@@ -1,0 +1,43 @@
+package io.catflap.aggregator.ingest;
+
+import io.catflap.aggregator.batch.Ack;
+import io.catflap.aggregator.batch.BatchKey;
+import io.catflap.aggregator.batch.Batcher;
+import io.catflap.aggregator.upstream.UpstreamInsert;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandler;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Supplier;
+
+/**
+ * What the connection handlers share: the read gate, the batcher, limits and counters. One per aggregator.
+ *
+ * @param inserts       where bodies too large for a batch or not mergeable are streamed
+ * @param selectHandler a new handler for everything on HTTP that is not an INSERT, one per connection
+ */
+public record Ingest(ReadGate gate, Batcher batcher, UpstreamInsert inserts, BadRequests bad, TokenTable tokens,
+                     int maxRequestBytes, int batchBytes, Supplier<ChannelHandler> selectHandler,
+                     AtomicInteger unanswered) {
+
+    public Ingest(ReadGate gate, Batcher batcher, UpstreamInsert inserts, BadRequests bad, TokenTable tokens,
+                  int maxRequestBytes, int batchBytes, Supplier<ChannelHandler> selectHandler) {
+        this(gate, batcher, inserts, bad, tokens, maxRequestBytes, batchBytes, selectHandler, new AtomicInteger());
+    }
+
+    /** Hands a request's rows (not released) to batching; counts it as unanswered until {@code ack} ran. */
+    void submit(BatchKey key, ByteBuf body, Ack ack) {
+        batcher.submit(key, body, track(ack));
+    }
+
+    /** Counts a request as unanswered until the returned ack ran (shutdown waits for it). */
+    Ack track(Ack ack) {
+        unanswered.incrementAndGet();
+        return result -> {
+            try {
+                ack.complete(result);
+            } finally {
+                unanswered.decrementAndGet();
+            }
+        };
+    }
+}

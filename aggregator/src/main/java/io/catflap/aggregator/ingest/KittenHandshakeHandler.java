@@ -1,0 +1,65 @@
+package io.catflap.aggregator.ingest;
+
+import io.catflap.protocol.Handshake;
+import io.catflap.protocol.HandshakeReply;
+import io.catflap.protocol.Kitten;
+import io.catflap.protocol.ProtocolException;
+import io.catflap.protocol.RequestFrameDecoder;
+import io.catflap.protocol.ResponseFrameEncoder;
+import io.catflap.protocol.TableSpec;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.ByteToMessageDecoder;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * Answers a KITTEN handshake with MEOW (or 401 when a required bearer token is missing or unknown, 400 when the
+ * handshake is malformed) and switches the connection to frames.
+ */
+final class KittenHandshakeHandler extends ByteToMessageDecoder {
+    private final Ingest ingest;
+
+    KittenHandshakeHandler(Ingest ingest) {
+        this.ingest = ingest;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) {
+        Handshake h;
+        try {
+            h = Handshake.decode(in, Kitten.MAX_HANDSHAKE_BYTES);
+        } catch (ProtocolException e) {
+            refuse(ctx, in, "bad_handshake", 400, "Bad Request", e.getMessage());
+            return;
+        }
+        if (h == null) {
+            return;
+        }
+        Optional<Predicate<TableSpec>> access = ingest.tokens().access(h.bearerToken().orElse(null));
+        if (access.isEmpty()) {
+            refuse(ctx, in, "bad_token", 401, "Unauthorized",
+                    h.bearerToken().isEmpty() ? "a bearer token is required" : "unknown bearer token");
+            return;
+        }
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(HandshakeReply.meow()));
+        ReadGateHandler.requestRead(ctx);
+        ctx.pipeline().addAfter(ctx.name(), "kitten-encoder", new ResponseFrameEncoder())
+                .addAfter("kitten-encoder", "kitten-decoder", new RequestFrameDecoder(ingest.maxRequestBytes()))
+                .addAfter("kitten-decoder", "kitten", new KittenRequestHandler(ingest, access.get()));
+        ctx.pipeline().remove(this);
+    }
+
+    private void refuse(ChannelHandlerContext ctx, ByteBuf in, String reason, int status, String phrase,
+                        String body) {
+        ingest.bad().count(reason);
+        in.skipBytes(in.readableBytes());
+        ReadGateHandler.requestRead(ctx);
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(HandshakeReply.refuse(status, phrase, body)))
+                .addListener(ChannelFutureListener.CLOSE);
+        ctx.pipeline().remove(this);
+    }
+}

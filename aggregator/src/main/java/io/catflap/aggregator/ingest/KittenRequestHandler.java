@@ -1,0 +1,109 @@
+package io.catflap.aggregator.ingest;
+
+import io.catflap.aggregator.batch.BatchKey;
+import io.catflap.aggregator.batch.InsertFormat;
+import io.catflap.aggregator.batch.InsertResult;
+import io.catflap.protocol.Lz4Body;
+import io.catflap.protocol.ProtocolException;
+import io.catflap.protocol.RequestFrame;
+import io.catflap.protocol.ResponseFrame;
+import io.catflap.protocol.TableSpec;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderException;
+import io.netty.util.ReferenceCountUtil;
+import java.io.IOException;
+import java.util.Locale;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One KITTEN request frame → its rows into batching, its answer as a response frame in request order. A bad table
+ * string, a forbidden table or a bad LZ4 body is answered (400/403) and the connection goes on; a malformed frame
+ * (stream out of step) or an oversize body is answered (400/413) and the connection closed.
+ */
+final class KittenRequestHandler extends ChannelInboundHandlerAdapter {
+    private static final Logger log = LoggerFactory.getLogger(KittenRequestHandler.class);
+
+    private final Ingest ingest;
+    private final Predicate<TableSpec> access;
+    private InOrderResponder responder;
+
+    KittenRequestHandler(Ingest ingest, Predicate<TableSpec> access) {
+        this.ingest = ingest;
+        this.access = access;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        responder = new InOrderResponder(ctx, (r, last) -> new ResponseFrame(r.status(), r.message()));
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof RequestFrame frame)) {
+            ReferenceCountUtil.release(msg);
+            return;
+        }
+        try {
+            ReadGateHandler.requestRead(ctx);
+            handle(ctx, frame);
+        } finally {
+            frame.release();
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, RequestFrame frame) {
+        TableSpec spec;
+        try {
+            TableSpec parsed = TableSpec.parse(frame.table());
+            spec = new TableSpec(parsed.database(), parsed.table(), parsed.columns(), null);
+        } catch (ProtocolException e) {
+            reject("bad_table", 400, e.getMessage());
+            return;
+        }
+        if (!access.test(spec)) {
+            reject("forbidden_table", 403, "this token may not insert into " + spec.withoutShard());
+            return;
+        }
+        InsertFormat format = frame.rowBinary() ? InsertFormat.ROW_BINARY : InsertFormat.VALUES;
+        BatchKey key = BatchKey.of(spec, format);
+        if (!frame.lz4()) {
+            ingest.submit(key, frame.content(), responder.next());
+            return;
+        }
+        ByteBuf raw;
+        try {
+            raw = Lz4Body.decompress(frame.content(), ingest.maxRequestBytes(), ctx.alloc());
+        } catch (ProtocolException e) {
+            reject("bad_lz4", 400, e.getMessage());
+            return;
+        }
+        try {
+            ingest.submit(key, raw, responder.next());
+        } finally {
+            raw.release();
+        }
+    }
+
+    private void reject(String reason, int status, String message) {
+        ingest.bad().count(reason);
+        responder.answer(new InsertResult(status, message));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof DecoderException && cause.getCause() instanceof ProtocolException e) {
+            boolean tooLarge = e.kind() == ProtocolException.Kind.BODY_TOO_LARGE;
+            reject(e.kind().name().toLowerCase(Locale.ROOT), tooLarge ? 413 : 400, e.getMessage());
+        } else if (cause instanceof IOException) {
+            log.debug("KITTEN connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        } else {
+            log.warn("KITTEN connection {} failed", ctx.channel().remoteAddress(), cause);
+        }
+        ReadGateHandler.requestRead(ctx);
+        responder.closeWhenDrained();
+    }
+}

@@ -1,0 +1,82 @@
+package io.catflap.aggregator.select;
+
+import io.catflap.aggregator.upstream.UpstreamPool;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.channel.Channel;
+import io.netty.channel.EventLoopGroup;
+import io.netty.util.concurrent.Future;
+import java.net.URI;
+import java.util.Locale;
+
+/**
+ * ClickHouse as seen by the proxied, non-INSERT traffic: the {@code select} connection pool (at most
+ * {@code maxSelects} requests upstream at once, the rest wait FIFO) and the meters of that traffic. Shared by all
+ * {@link SelectProxyHandler}s.
+ */
+public final class SelectUpstream implements AutoCloseable {
+
+    /** Why a proxied request ended without a complete answer; the {@code reason} tag of the failures counter. */
+    enum Failure {
+        /** No connection to ClickHouse could be opened. */
+        UNREACHABLE,
+        /** ClickHouse's connection failed or closed before the whole answer arrived. */
+        UPSTREAM_CLOSED,
+        /** The client went away before the whole answer was sent; the upstream connection is closed. */
+        CLIENT_CLOSED
+    }
+
+    private final UpstreamPool pool;
+    private final String host;
+    private final Counter requests;
+    private final Counter responseBytes;
+    private final MeterRegistry registry;
+
+    public SelectUpstream(URI clickhouse, int maxSelects, EventLoopGroup group, MeterRegistry registry) {
+        this.pool = new UpstreamPool("select", clickhouse, maxSelects, group, registry);
+        this.host = clickhouse.getPort() > 0 ? clickhouse.getHost() + ":" + clickhouse.getPort() : clickhouse.getHost();
+        this.registry = registry;
+        this.requests = Counter.builder("catflap.select.requests")
+                .description("Requests other than INSERTs proxied to ClickHouse").register(registry);
+        this.responseBytes = Counter.builder("catflap.select.response.bytes").baseUnit("bytes")
+                .description("Response body bytes streamed from ClickHouse to clients").register(registry);
+    }
+
+    /** FIFO; completes on some event loop of the group with a channel holding only the HTTP client codec. */
+    Future<Channel> acquire() {
+        requests.increment();
+        return pool.acquire();
+    }
+
+    /** Gives back a channel; close it first unless it is ready for the next request. Idempotent. */
+    void release(Channel ch) {
+        pool.release(ch);
+    }
+
+    /** The {@code Host} header value for upstream requests. */
+    String host() {
+        return host;
+    }
+
+    void countResponseBytes(int bytes) {
+        responseBytes.increment(bytes);
+    }
+
+    void countFailure(Failure failure) {
+        Counter.builder("catflap.select.failures").tag("reason", failure.name().toLowerCase(Locale.ROOT))
+                .description("Proxied requests that ended without a complete answer").register(registry).increment();
+    }
+
+    public int inFlight() {
+        return pool.inFlight();
+    }
+
+    public int queued() {
+        return pool.queued();
+    }
+
+    @Override
+    public void close() {
+        pool.close();
+    }
+}

@@ -1,0 +1,223 @@
+package io.catflap.aggregator.upstream;
+
+import io.catflap.aggregator.batch.Batch;
+import io.catflap.aggregator.batch.BatchKey;
+import io.catflap.aggregator.batch.BatchWriter;
+import io.catflap.aggregator.batch.InsertFormat;
+import io.catflap.aggregator.batch.TableBatch;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.netty.buffer.ByteBuf;
+import io.netty.util.concurrent.EventExecutorGroup;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.netty.util.concurrent.Promise;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Writes sealed batches to ClickHouse ({@code INSERT INTO <validated target> FORMAT X} with the rows as body) and
+ * answers every request in them. Concurrency is capped by the insert {@link UpstreamPool}.
+ *
+ * <p>Failures follow {@link ErrorPolicy}: transient errors are retried with exponential backoff and jitter until
+ * the retry deadline; data errors split the batch in halves, recursively, until only the requests holding bad rows
+ * get ClickHouse's error; errors that hold for the whole key are answered at once.
+ */
+public final class UpstreamInsert implements BatchWriter {
+    private static final Logger log = LoggerFactory.getLogger(UpstreamInsert.class);
+    private static final long BACKOFF_BASE_MILLIS = 100;
+    private static final long BACKOFF_CAP_MILLIS = 5_000;
+
+    private final UpstreamExchange http;
+    private final ServerVersionProbe version;
+    private final String user;
+    private final String password;
+    private final long retryDeadlineNanos;
+    private final EventExecutorGroup timer;
+    private final MeterRegistry registry;
+    private final Counter retries;
+    private final Counter splits;
+    private volatile long hardDeadlineNanos = Long.MAX_VALUE;
+
+    public UpstreamInsert(UpstreamExchange http, ServerVersionProbe version, String user, String password,
+                          long retryDeadlineMillis, EventExecutorGroup timer, MeterRegistry registry) {
+        this.http = http;
+        this.version = version;
+        this.user = user;
+        this.password = password;
+        this.retryDeadlineNanos = TimeUnit.MILLISECONDS.toNanos(retryDeadlineMillis);
+        this.timer = timer;
+        this.registry = registry;
+        this.retries = Counter.builder("catflap.insert.retries").description("Inserts retried after transient errors")
+                .register(registry);
+        this.splits = Counter.builder("catflap.batch.splits")
+                .description("Batches split in two to isolate requests with bad rows").register(registry);
+    }
+
+    /** From now on no insert is retried past {@code deadlineNanos} (System.nanoTime), e.g. at shutdown. */
+    public void capRetries(long deadlineNanos) {
+        hardDeadlineNanos = deadlineNanos;
+    }
+
+    @Override
+    public void write(Batch batch, Consumer<TableBatch.InsertError> done) {
+        String table = batch.key().tableName();
+        Counter.builder("catflap.batches").description("Sealed batches written upstream").tag("table", table)
+                .register(registry).increment();
+        DistributionSummary.builder("catflap.batch.bytes").description("Size of sealed batches").baseUnit("bytes")
+                .tag("table", table).serviceLevelObjectives(4 << 10, 64 << 10, 256 << 10, 1 << 20, 4 << 20, 16 << 20)
+                .register(registry).record(batch.bytes());
+        DistributionSummary.builder("catflap.batch.requests").description("Requests merged into one batch")
+                .tag("table", table).serviceLevelObjectives(1, 10, 100, 1000, 10_000)
+                .register(registry).record(batch.parts());
+        new Attempt(batch, done).insert(0, batch.parts(), 0);
+    }
+
+    /** Inserting one batch, possibly in several ranges of requests after splits. */
+    private final class Attempt {
+        private final Batch batch;
+        private final Consumer<TableBatch.InsertError> done;
+        private final long deadline = System.nanoTime() + retryDeadlineNanos;
+        private final AtomicInteger unanswered;
+        private volatile TableBatch.InsertError lastError;
+
+        Attempt(Batch batch, Consumer<TableBatch.InsertError> done) {
+            this.batch = batch;
+            this.done = done;
+            this.unanswered = new AtomicInteger(batch.parts());
+        }
+
+        void insert(int from, int to, int attempt) {
+            version.version().addListener(v -> {
+                @SuppressWarnings("unchecked")
+                Optional<ServerVersion> known = (Optional<ServerVersion>) v.getNow();
+                send(from, to, attempt, known);
+            });
+        }
+
+        private void send(int from, int to, int attempt, Optional<ServerVersion> known) {
+            BatchKey key = batch.key();
+            ByteBuf body = batch.slice(from, to);
+            long start = System.nanoTime();
+            http.post(uri(key, known), user(key), password(key), headers(key), body).addListener(f -> {
+                UpstreamReply r = (UpstreamReply) f.getNow();
+                measure(key, start, r);
+                onReply(from, to, attempt, r);
+            });
+        }
+
+        private void onReply(int from, int to, int attempt, UpstreamReply r) {
+            switch (ErrorPolicy.of(r, to - from)) {
+                case ANSWER -> answer(from, to, r);
+                case SPLIT -> {
+                    splits.increment();
+                    int mid = (from + to) >>> 1;
+                    insert(from, mid, 0);
+                    insert(mid, to, 0);
+                }
+                case RETRY -> {
+                    long delay = backoffMillis(attempt);
+                    if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay)
+                            > Math.min(deadline, hardDeadlineNanos)) {
+                        answer(from, to, r);
+                    } else {
+                        retries.increment();
+                        log.debug("retrying insert into {} in {} ms after: {}", batch.key().tableName(), delay,
+                                r.message());
+                        timer.schedule(() -> insert(from, to, attempt + 1), delay, TimeUnit.MILLISECONDS);
+                    }
+                }
+            }
+        }
+
+        private void answer(int from, int to, UpstreamReply r) {
+            if (!r.ok()) {
+                lastError = new TableBatch.InsertError(System.currentTimeMillis(), r.code(), r.message());
+                log.debug("insert into {} failed for {} requests: {}", batch.key().tableName(), to - from,
+                        r.message());
+            }
+            batch.answer(from, to, r.toResult());
+            if (unanswered.addAndGet(from - to) == 0) {
+                done.accept(lastError);
+            }
+        }
+    }
+
+    /**
+     * Starts the insert of one request whose body is streamed upstream as it arrives: not merged, not held, and
+     * therefore not retried.
+     */
+    public Future<UpstreamExchange.Stream> stream(BatchKey key) {
+        Promise<UpstreamExchange.Stream> opened = ImmediateEventExecutor.INSTANCE.newPromise();
+        long start = System.nanoTime();
+        version.version().addListener(v -> {
+            @SuppressWarnings("unchecked")
+            Optional<ServerVersion> known = (Optional<ServerVersion>) v.getNow();
+            http.open(uri(key, known), user(key), password(key), headers(key)).addListener(o -> {
+                UpstreamExchange.Stream s = (UpstreamExchange.Stream) o.getNow();
+                s.reply().addListener(r -> measure(key, start, (UpstreamReply) r.getNow()));
+                opened.setSuccess(s);
+            });
+        });
+        return opened;
+    }
+
+    private String user(BatchKey key) {
+        return key.user() != null ? key.user() : user;
+    }
+
+    private String password(BatchKey key) {
+        return key.user() != null ? key.password() : password;
+    }
+
+    private static Map<String, String> headers(BatchKey key) {
+        return key.contentEncoding() == null ? Map.of() : Map.of("Content-Encoding", key.contentEncoding());
+    }
+
+    private void measure(BatchKey key, long startNanos, UpstreamReply r) {
+        Timer.builder("catflap.insert.duration").description("Upstream insert latency")
+                .tag("table", key.tableName()).tag("result", r.ok() ? "ok" : "error")
+                .register(registry).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+        if (!r.ok()) {
+            Counter.builder("catflap.insert.errors").description("Failed upstream inserts by ClickHouse code")
+                    .tag("code", r.code() >= 0 ? Integer.toString(r.code()) : r.status() == 0 ? "io"
+                            : "http_" + r.status())
+                    .register(registry).increment();
+        }
+    }
+
+    static long backoffMillis(int attempt) {
+        long ceiling = Math.min(BACKOFF_CAP_MILLIS, BACKOFF_BASE_MILLIS << Math.min(attempt, 20));
+        return ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
+    }
+
+    /** {@code /?query=INSERT INTO <target> FORMAT X&<settings>} with only settings the server knows. */
+    static String uri(BatchKey key, Optional<ServerVersion> known) {
+        Map<String, String> settings = new TreeMap<>(key.settings());
+        if (key.format().equals(InsertFormat.VALUES)) {
+            settings.putIfAbsent("input_format_values_interpret_expressions", "0");
+        }
+        if (key.mergeable() && known.map(ServerVersion::hasAsyncInsert).orElse(false)) {
+            settings.putIfAbsent("async_insert", "0");
+        }
+        StringBuilder b = new StringBuilder("/?query=")
+                .append(enc(key.table().insertInto() + " FORMAT " + key.format().name()));
+        settings.forEach((k, v) -> b.append('&').append(enc(k)).append('=').append(enc(v)));
+        return b.toString();
+    }
+
+    private static String enc(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,52 @@
+package io.catflap.aggregator;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.catflap.testkit.ClickHouseServer;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Shutdown under load: every acked row is in ClickHouse (once), and every request got an answer or saw its
+ * connection closed — none is left hanging.
+ */
+class GracefulShutdownIT {
+    private static final int CONNECTIONS = 300;
+
+    @Test
+    void everyAckedRowLandsAndNoRequestHangs() throws Exception {
+        ClickHouseServer ch = ClickHouseServer.shared();
+        String table = ch.createTable("shutdown", "conn UInt32, seq UInt32");
+        AggregatorConfig config = TestAggregators.local(ch.httpUrl()).flushIntervalMillis(300).shutdownGraceMillis(10_000);
+        try (LoadClients clients = new LoadClients(LoadClients.KITTEN)) {
+            Aggregator agg = Aggregator.start(config);
+            clients.start(agg.port(), CONNECTIONS, (conn, seq) ->
+                    new LoadClients.Request(table + "(conn,seq)", "(" + conn + "," + seq + ")"));
+            Thread.sleep(1500);
+            long t0 = System.nanoTime();
+            agg.close();
+            System.out.printf("shutdown took %d ms%n", (System.nanoTime() - t0) / 1_000_000);
+            assertTrue(clients.awaitFinished(CONNECTIONS, 10_000), "every connection ended");
+            assertEquals(0, clients.open.get(), "the aggregator closed every connection");
+
+            Set<String> acked = clients.outcomes.stream().filter(o -> o.status() == 200)
+                    .map(o -> o.connection() + "\t" + o.seq()).collect(Collectors.toSet());
+            long answeredWithError = clients.outcomes.stream().filter(o -> o.status() > 0 && o.status() != 200).count();
+            long cutOff = clients.outcomes.stream().filter(o -> o.status() < 0).count();
+            String[] rows = ch.query("SELECT conn, seq FROM " + table + " FORMAT TSV").split("\n");
+            Set<String> stored = new HashSet<>(Arrays.asList(rows));
+            stored.remove("");
+            System.out.printf("shutdown: %d acked, %d answered with an error, %d cut off by the close, %d stored%n",
+                    acked.size(), answeredWithError, cutOff, stored.size());
+            assertTrue(acked.size() > CONNECTIONS, "load was running: " + acked.size());
+            assertEquals(stored.size(), rows.length, "no row stored twice");
+            Set<String> missing = new HashSet<>(acked);
+            missing.removeAll(stored);
+            assertEquals(Set.of(), missing, "acked rows missing in ClickHouse");
+        }
+    }
+}

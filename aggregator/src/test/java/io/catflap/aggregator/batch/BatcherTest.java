@@ -1,0 +1,186 @@
+package io.catflap.aggregator.batch;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.catflap.protocol.TableSpec;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.DefaultEventLoop;
+import io.netty.channel.EventLoop;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.TreeMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class BatcherTest {
+    private static final TableSpec T = TableSpec.parse("db.t(a,b)");
+    private final EventLoop timer = new DefaultEventLoop();
+    private final List<Batch> written = new CopyOnWriteArrayList<>();
+    private final List<Consumer<TableBatch.InsertError>> dones = new CopyOnWriteArrayList<>();
+    private final List<InsertResult> answers = new ArrayList<>();
+    private final BatchMemory memory = new BatchMemory(1 << 20);
+
+    @AfterEach
+    void tearDown() {
+        for (Batch b : written) {
+            b.answer(0, b.parts(), InsertResult.OK);
+        }
+        timer.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        assertEquals(0, memory.held(), "every batch buffer was released");
+    }
+
+    private Batcher batcher(int batchBytes, long flushMillis, int maxSealed) {
+        return new Batcher(batchBytes, flushMillis, maxSealed, ByteBufAllocator.DEFAULT, timer, memory,
+                (b, done) -> {
+                    written.add(b);
+                    dones.add(done);
+                }, new SimpleMeterRegistry());
+    }
+
+    private void submit(Batcher b, BatchKey key, String body) {
+        ByteBuf buf = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        b.submit(key, buf, answers::add);
+        buf.release();
+    }
+
+    private static String text(Batch b, int from, int to) {
+        ByteBuf s = b.slice(from, to);
+        try {
+            return s.toString(StandardCharsets.UTF_8);
+        } finally {
+            s.release();
+        }
+    }
+
+    private static BatchKey key(String format) {
+        return new BatchKey("u", "p", T, InsertFormat.named(format), new TreeMap<>(), null);
+    }
+
+    @Test
+    void valuesAreJoinedWithCommasAndSplitAtRequestBoundaries() {
+        Batcher b = batcher(1 << 20, 60_000, 10);
+        submit(b, key("Values"), "(1,2)");
+        submit(b, key("Values"), "(3,4),(5,6)");
+        submit(b, key("Values"), "(7,8)");
+        b.close();
+        assertEquals(1, written.size());
+        Batch batch = written.get(0);
+        assertEquals(3, batch.parts());
+        assertEquals("(1,2),(3,4),(5,6),(7,8)", text(batch, 0, 3));
+        assertEquals("(3,4),(5,6)", text(batch, 1, 2));
+        assertEquals("(3,4),(5,6),(7,8)", text(batch, 1, 3));
+        assertEquals(4, batch.rows());
+    }
+
+    @Test
+    void lineFormatsGetTheMissingLineFeed() {
+        Batcher b = batcher(1 << 20, 60_000, 10);
+        submit(b, key("TSV"), "1\t2");
+        submit(b, key("TSV"), "3\t4\n5\t6\n");
+        b.close();
+        Batch batch = written.get(0);
+        assertEquals("1\t2\n3\t4\n5\t6\n", text(batch, 0, 2));
+        assertEquals("3\t4\n5\t6\n", text(batch, 1, 2));
+    }
+
+    @Test
+    void differentKeysNeverShareABatch() {
+        Batcher b = batcher(1 << 20, 60_000, 10);
+        submit(b, key("Values"), "(1,2)");
+        submit(b, new BatchKey("other", "p", T, InsertFormat.VALUES, new TreeMap<>(), null), "(3,4)");
+        submit(b, key("RowBinary"), "xy");
+        b.close();
+        assertEquals(3, written.size());
+    }
+
+    @Test
+    void sealedWhenTheNextBodyWouldNotFit() {
+        Batcher b = batcher(16, 60_000, 10);
+        submit(b, key("Values"), "(1,2),(3,4)");   // 11 bytes
+        submit(b, key("Values"), "(5,6)");         // 11 + 1 + 5 > 16: seals the first
+        assertEquals(1, written.size());
+        assertEquals("(1,2),(3,4)", text(written.get(0), 0, 1));
+        submit(b, key("Values"), "(7,8),(9,0)");   // 5 + 1 + 11 = 17 > 16
+        assertEquals(2, written.size());
+        submit(b, key("Values"), "(1,1),(2,2),(3)"); // 15 bytes: does not fit behind the open 11
+        b.close();
+        assertEquals(List.of("(1,2),(3,4)", "(5,6)", "(7,8),(9,0)", "(1,1),(2,2),(3)"),
+                written.stream().map(w -> text(w, 0, w.parts())).toList());
+    }
+
+    @Test
+    void sealedWhenFlushIntervalOld() throws InterruptedException {
+        Batcher b = batcher(1 << 20, 50, 10);
+        submit(b, key("Values"), "(1,2)");
+        assertEquals(0, written.size());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        while (written.isEmpty() && System.nanoTime() < end) {
+            Thread.sleep(5);
+        }
+        assertEquals(1, written.size());
+    }
+
+    @Test
+    void unmergeableAndOversizeBodiesGoAlone() {
+        Batcher b = batcher(8, 60_000, 10);
+        submit(b, key("TSVWithNames"), "a\tb\n1\t2\n");
+        submit(b, key("Values"), "(1,2),(3,4),(5,6)");
+        assertEquals(2, written.size());
+        assertEquals("a\tb\n1\t2\n", text(written.get(0), 0, 1));
+        assertEquals(1, written.get(1).parts());
+        assertEquals(new BatchKey(null, null, T, InsertFormat.VALUES, new TreeMap<>(), "gzip").mergeable(), false);
+    }
+
+    @Test
+    void everyRequestIsAnsweredAndMemoryReleased() {
+        Batcher b = batcher(1 << 20, 60_000, 10);
+        submit(b, key("Values"), "(1,2)");
+        submit(b, key("Values"), "(3,4)");
+        assertTrue(memory.held() > 0);
+        b.close();
+        Batch batch = written.remove(0);
+        batch.answer(0, 1, new InsertResult(500, "bad"));
+        batch.answer(1, 2, InsertResult.OK);
+        assertEquals(List.of(new InsertResult(500, "bad"), InsertResult.OK), answers);
+        assertEquals(0, memory.held());
+        submit(b, key("Values"), "(5,6)");
+        assertEquals(new InsertResult(503, "catflap is shutting down"), answers.get(2));
+    }
+
+    @Test
+    void tooManySealedBatchesOfATableCongest() {
+        Batcher b = batcher(4, 60_000, 1);
+        int[] reliefs = {0};
+        b.onRelief(() -> reliefs[0]++);
+        submit(b, key("Values"), "(1,2)");
+        assertFalse(b.congested());
+        submit(b, key("Values"), "(3,4)");
+        assertTrue(b.congested());
+        dones.get(0).accept(null);
+        assertFalse(b.congested());
+        assertEquals(1, reliefs[0]);
+    }
+
+    @Test
+    void rowBoundsNeverUndercount() {
+        ByteBuf values = Unpooled.copiedBuffer("(1,'a'),(2,'(b')", StandardCharsets.UTF_8);
+        ByteBuf tsv = Unpooled.copiedBuffer("1\n2\n3", StandardCharsets.UTF_8);
+        try {
+            assertEquals(3, InsertFormat.VALUES.rowsUpperBound(values));
+            assertEquals(3, InsertFormat.named("TSV").rowsUpperBound(tsv));
+            assertEquals(5, InsertFormat.ROW_BINARY.rowsUpperBound(tsv));
+        } finally {
+            values.release();
+            tsv.release();
+        }
+    }
+}

@@ -1,0 +1,78 @@
+package io.catflap.client;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The daemon's meters, named for Prometheus ({@code catflap_client_*}). Per-table meters carry the table name as the
+ * app sent it without its column list; the set of tables on a host is small and fixed, as in kittenhouse's own stats.
+ * Counters are looked up once per (name, tags) and cached: every single-row write touches two of them.
+ */
+public final class ClientMetrics {
+    private final MeterRegistry registry;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+
+    public ClientMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    /**
+     * A write accepted from an app; {@code mode} is memory, persistent, debug or udp. Rows are counted for VALUES
+     * only ({@code rows} &lt; 0 for RowBinary, whose row boundaries need the table's schema).
+     */
+    public void received(String table, String mode, int bytes, int rows) {
+        String t = tableName(table);
+        counter("catflap.client.received.writes", "table", t, "mode", mode).increment();
+        counter("catflap.client.received.bytes", "table", t, "mode", mode).increment(bytes);
+        if (rows >= 0) {
+            counter("catflap.client.received.rows", "table", t, "mode", mode).increment(rows);
+        }
+    }
+
+    /** A write refused because the table's memory buffer is full (kittenhouse's "buffer overflow"). */
+    public void refused(String table, int bytes) {
+        String t = tableName(table);
+        counter("catflap.client.refused.writes", "table", t).increment();
+        counter("catflap.client.refused.bytes", "table", t).increment(bytes);
+    }
+
+    /** A batch from memory delivered (the destination committed it). */
+    public void flushed(String table, int bytes) {
+        String t = tableName(table);
+        counter("catflap.client.flushed.batches", "table", t).increment();
+        counter("catflap.client.flushed.bytes", "table", t).increment(bytes);
+    }
+
+    /** A batch from memory the destination rejected as bad data: it is dropped, as retrying cannot succeed. */
+    public void rejected(String table, int bytes) {
+        counter("catflap.client.rejected.bytes", "table", tableName(table)).increment(bytes);
+    }
+
+    /** A UDP packet that was not accepted; reason is bad_crc, too_short, no_table, bad_table or refused (buffer full). */
+    public void udpDropped(String reason) {
+        counter("catflap.client.udp.dropped", "reason", reason).increment();
+    }
+
+    /** A failed send to a destination (error answer or I/O), before any retry. */
+    public void sendError(String destination, String kind) {
+        counter("catflap.client.send.errors", "destination", destination, "kind", kind).increment();
+    }
+
+    private Counter counter(String name, String... tags) {
+        return counters.computeIfAbsent(name + '\0' + String.join("\0", tags),
+                k -> Counter.builder(name).tags(tags).register(registry));
+    }
+
+    /** {@code table} without its column list and surrounding blanks. */
+    public static String tableName(String table) {
+        int paren = table.indexOf('(');
+        return (paren >= 0 ? table.substring(0, paren) : table).strip();
+    }
+}

@@ -1,0 +1,88 @@
+package io.catflap.client;
+
+import io.catflap.client.buffer.MemoryBuffers;
+import io.catflap.client.buffer.ValuesRows;
+import io.catflap.client.persist.PersistentLog;
+import io.catflap.client.route.Router;
+import io.catflap.protocol.TableSpec;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
+
+/**
+ * Where every write from an app (HTTP or UDP) goes: the memory buffers (default), the persistent log
+ * ({@code persistent=1}) or straight to a destination ({@code debug=1}, answered after the destination's ack).
+ */
+public final class Ingest {
+    /** kittenhouse's answer when a table's memory buffer is full. */
+    public static final String OVERFLOW_MESSAGE = "Writing too fast: buffer overflow";
+    private static final int MAX_REMEMBERED_TABLES = 10_000;
+
+    private final MemoryBuffers memory;
+    private final PersistentLog persistent;
+    private final Router router;
+    private final Executor blocking;
+    private final ClientMetrics metrics;
+    /** Table strings already validated: a host writes to few tables, and parsing each single-row write is waste. */
+    private final Set<String> validTables = ConcurrentHashMap.newKeySet();
+
+    /** Thrown (in the future) when the write was refused: the table's memory buffer is full. */
+    public static final class OverflowException extends RuntimeException {
+        OverflowException() {
+            super(OVERFLOW_MESSAGE);
+        }
+    }
+
+    public Ingest(MemoryBuffers memory, PersistentLog persistent, Router router, Executor blocking, ClientMetrics metrics) {
+        this.memory = memory;
+        this.persistent = persistent;
+        this.router = router;
+        this.blocking = blocking;
+        this.metrics = metrics;
+    }
+
+    /**
+     * Accepts rows for {@code table}; the future completes when they are buffered (memory), stored per the fsync policy
+     * (persistent) or committed (debug).
+     *
+     * @param via the meter tag for memory writes: {@code memory} (HTTP) or {@code udp}
+     * @throws io.catflap.protocol.ProtocolException for a table spec that no destination would accept
+     */
+    public CompletableFuture<Void> write(String table, boolean rowBinary, boolean persist, boolean debug, byte[] rows,
+                                         String via) {
+        validate(table);
+        int rowCount = rowBinary ? -1 : ValuesRows.count(rows);
+        if (debug) {
+            metrics.received(table, "debug", rows.length, rowCount);
+            return router.insert(table, rowBinary, rows);
+        }
+        if (persist) {
+            metrics.received(table, "persistent", rows.length, rowCount);
+            return CompletableFuture.runAsync(() -> {
+                try {
+                    persistent.append(table, rowBinary, rows);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, blocking);
+        }
+        if (!memory.write(table, rowBinary, rows)) {
+            return CompletableFuture.failedFuture(new OverflowException());
+        }
+        metrics.received(table, via, rows.length, rowCount);
+        return CompletableFuture.completedFuture(null);
+    }
+
+    private void validate(String table) {
+        if (!validTables.contains(table)) {
+            TableSpec.parse(table);
+            if (validTables.size() < MAX_REMEMBERED_TABLES) {
+                validTables.add(table);
+            }
+        }
+    }
+}

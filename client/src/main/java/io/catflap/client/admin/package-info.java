@@ -1,0 +1,2 @@
+/** The admin address: Prometheus metrics, status JSON, health. */
+package io.catflap.client.admin;

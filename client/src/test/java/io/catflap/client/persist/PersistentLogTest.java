@@ -1,0 +1,391 @@
+package io.catflap.client.persist;
+
+import static io.catflap.client.persist.RecordingSink.await;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+class PersistentLogTest {
+
+    private static final String TABLE = "db.events(id,name)";
+
+    @TempDir
+    Path dir;
+
+    private final MeterRegistry registry = new SimpleMeterRegistry();
+
+    private static PersistOptions options(long maxFileSize, boolean markAsDone, int maxSendSize) {
+        return new PersistOptions(maxFileSize, Duration.ofHours(1), FsyncPolicy.NEVER, markAsDone, maxSendSize);
+    }
+
+    private static byte[] tuple(int i) {
+        return ("(" + i + ")").getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static List<String> tuples(int from, int to) {
+        return IntStream.range(from, to).mapToObj(i -> "(" + i + ")").toList();
+    }
+
+    private void appendTuples(PersistentLog plog, int from, int to) throws IOException {
+        for (int i = from; i < to; i++) {
+            plog.append(TABLE, false, tuple(i));
+        }
+    }
+
+    private double counter(String name) {
+        return registry.find("catflap.client.persist." + name).counters().stream().mapToDouble(c -> c.count()).sum();
+    }
+
+    private List<Path> files(String suffix) {
+        try (Stream<Path> s = Files.walk(dir)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(suffix)).sorted().toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Appends tuples {@code from} to {@code to} and waits until the sink has them all. */
+    private void deliver(PersistentLog plog, RecordingSink sink, int from, int to) throws Exception {
+        appendTuples(plog, from, to);
+        plog.startSender(sink);
+        await(() -> sink.tuples(TABLE).size() == to - from, (to - from) + " tuples");
+    }
+
+    @ParameterizedTest
+    @EnumSource(FsyncPolicy.class)
+    void roundTripKeepsOrderAndFormatPerTable(FsyncPolicy fsync) throws Exception {
+        RecordingSink sink = new RecordingSink();
+        ByteArrayOutputStream binary = new ByteArrayOutputStream();
+        PersistOptions opts = new PersistOptions(1 << 20, Duration.ofHours(1), fsync, false, 1 << 20);
+        try (PersistentLog plog = new PersistentLog(dir, opts, registry)) {
+            appendTuples(plog, 0, 100);
+            for (int i = 0; i < 50; i++) {
+                byte[] row = {(byte) i, 0, (byte) 0xFF, '\n', ','};
+                plog.append("db.bin", true, row);
+                binary.write(row);
+            }
+            plog.append(TABLE, false, new byte[0]);
+            plog.startSender(sink);
+            appendTuples(plog, 100, 200);
+            await(() -> sink.tuples(TABLE).size() == 200, "200 tuples");
+            await(() -> counter("sent_records") == 250, "250 records sent");
+        }
+        assertEquals(tuples(0, 200), sink.tuples(TABLE));
+        ByteArrayOutputStream got = new ByteArrayOutputStream();
+        sink.accepted().stream().filter(RecordingSink.Sent::rowBinary).forEach(s -> got.writeBytes(s.body()));
+        assertArrayEquals(binary.toByteArray(), got.toByteArray());
+        assertEquals(250, counter("appended_records"));
+        assertEquals(0, counter("corrupt_records"));
+    }
+
+    @Test
+    void senderBatchesUpToMaxSendSize() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 20), registry)) {
+            deliver(plog, sink, 100, 120); // 5 bytes each: four records per 20-byte batch
+        }
+        assertEquals(tuples(100, 120), sink.tuples(TABLE));
+        for (RecordingSink.Sent s : sink.accepted()) {
+            assertEquals("(100),(101),(102),(103)".length(), s.body().length, s.text());
+        }
+    }
+
+    @Test
+    void rotatesBySizeAndMarksDeliveredSegmentsDone() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        try (PersistentLog plog = new PersistentLog(dir, options(200, true, 1 << 20), registry)) {
+            appendTuples(plog, 0, 100);
+            assertTrue(files(".seg").size() >= 5, "segments: " + files(".seg"));
+            plog.startSender(sink);
+            await(() -> sink.tuples(TABLE).size() == 100, "100 tuples");
+        }
+        assertEquals(tuples(0, 100), sink.tuples(TABLE));
+        List<Path> done = files(".seg.done");
+        assertTrue(done.size() >= 5, "done: " + done);
+        assertEquals(1, files(".seg").size(), "all but the open segment delivered and renamed");
+    }
+
+    @Test
+    void deliveredSegmentsAreDeletedWithoutMarkAsDone() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        try (PersistentLog plog = new PersistentLog(dir, options(200, false, 1 << 20), registry)) {
+            deliver(plog, sink, 0, 100);
+            await(() -> files(".seg").size() == 1, "sealed segments deleted, only the open one left");
+        }
+        assertEquals(List.of(), files(".done"));
+    }
+
+    @Test
+    void acknowledgedSegmentLeftBehindByACrashIsRetiredAtOpen() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        try (PersistentLog plog = new PersistentLog(dir, options(200, false, 1 << 20), registry)) {
+            deliver(plog, sink, 0, 30);
+        }
+        Path open = files(".seg").get(0);
+        Path leftover = open.resolveSibling("00000000000000000001.seg"); // delivered, deleted, "not yet deleted"
+        Files.write(leftover, "not read again".getBytes(StandardCharsets.UTF_8));
+        RecordingSink again = new RecordingSink();
+        try (PersistentLog plog = new PersistentLog(dir, options(200, false, 1 << 20), registry)) {
+            plog.startSender(again);
+            plog.append(TABLE, false, tuple(30));
+            await(() -> again.tuples(TABLE).size() == 1, "the new tuple");
+            assertFalse(Files.exists(leftover));
+        }
+        assertEquals(List.of("(30)"), again.tuples(TABLE));
+        assertEquals(0, counter("corrupt_records"));
+    }
+
+    @Test
+    void rotatesByTimeEvenWhenIdle() throws Exception {
+        PersistOptions opts = new PersistOptions(1 << 20, Duration.ofMillis(200), FsyncPolicy.NEVER, true, 1 << 20);
+        RecordingSink sink = new RecordingSink();
+        try (PersistentLog plog = new PersistentLog(dir, opts, registry)) {
+            plog.append(TABLE, false, tuple(1));
+            Thread.sleep(300);
+            plog.append(TABLE, false, tuple(2)); // the first segment is too old: this one opens a second
+            assertEquals(2, files(".seg").size());
+            plog.startSender(sink);
+            // the idle sender seals the second one too
+            await(() -> files(".seg.done").size() == 2, "both segments rotated and marked done");
+        }
+        assertEquals(tuples(1, 3), sink.tuples(TABLE));
+    }
+
+    @Test
+    void acknowledgedPositionSurvivesReopen() throws Exception {
+        AtomicInteger accepted = new AtomicInteger();
+        RecordingSink first = new RecordingSink(s ->
+                accepted.incrementAndGet() <= 3 ? null : new IllegalStateException("destination down"));
+        PersistOptions opts = options(1 << 20, false, 5); // one record per batch
+        try (PersistentLog plog = new PersistentLog(dir, opts, registry)) {
+            appendTuples(plog, 0, 10);
+            plog.startSender(first);
+            await(() -> first.calls() >= 5, "some failed retries");
+        }
+        assertEquals(tuples(0, 3), first.tuples(TABLE));
+
+        RecordingSink second = new RecordingSink();
+        try (PersistentLog plog = new PersistentLog(dir, opts, new SimpleMeterRegistry())) {
+            appendTuples(plog, 10, 12);
+            plog.startSender(second);
+            await(() -> second.tuples(TABLE).size() == 9, "the rest");
+        }
+        assertEquals(tuples(3, 12), second.tuples(TABLE), "resumes after the last acknowledged record");
+    }
+
+    @Test
+    void closeLetsTheBatchInFlightBeAcknowledged() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        PersistSink slow = (table, rowBinary, body) -> {
+            calls.incrementAndGet();
+            return CompletableFuture.runAsync(() -> { }, CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS));
+        };
+        try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry)) {
+            appendTuples(plog, 0, 5);
+            plog.startSender(slow);
+            await(() -> calls.get() == 1, "the batch in flight");
+        }
+        RecordingSink sink = new RecordingSink();
+        try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), new SimpleMeterRegistry())) {
+            plog.startSender(sink);
+            plog.append(TABLE, false, tuple(5));
+            await(() -> !sink.tuples(TABLE).isEmpty(), "a delivery");
+        }
+        assertEquals(List.of("(5)"), sink.tuples(TABLE), "nothing sent twice");
+    }
+
+    @Test
+    void senderRetriesFailedBatchWithBackoff() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        RecordingSink sink = new RecordingSink(s ->
+                calls.incrementAndGet() <= 3 ? new IllegalStateException("connection refused") : null);
+        try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry)) {
+            appendTuples(plog, 0, 10);
+            plog.startSender(sink);
+            await(() -> sink.tuples(TABLE).size() == 10, "10 tuples");
+        }
+        assertEquals(tuples(0, 10), sink.tuples(TABLE));
+        assertEquals(3, counter("send_errors"));
+    }
+
+    @Test
+    void tornTailIsSkippedAndCounted() throws Exception {
+        try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry)) {
+            appendTuples(plog, 0, 5);
+        }
+        Path segment = files(".seg").get(0);
+        long size = Files.size(segment);
+        try (RandomAccessFile f = new RandomAccessFile(segment.toFile(), "rw")) {
+            f.setLength(size - 2); // the last record, "(4)" with its 12-byte header, loses two bytes
+        }
+        RecordingSink sink = new RecordingSink();
+        try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry)) {
+            plog.startSender(sink);
+            appendTuples(plog, 5, 6);
+            await(() -> sink.tuples(TABLE).size() == 5, "5 tuples");
+        }
+        assertEquals(List.of("(0)", "(1)", "(2)", "(3)", "(5)"), sink.tuples(TABLE));
+        assertEquals(1, counter("corrupt_records"));
+        assertEquals(12 + 3 - 2, counter("corrupt_bytes"));
+        assertFalse(Files.exists(segment), "the torn segment is retired");
+    }
+
+    @Test
+    void corruptRecordsAreSkippedAndTheRestDelivered() throws Exception {
+        try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry)) {
+            appendTuples(plog, 10, 20); // 4-byte rows, 16 bytes per record
+        }
+        Path segment = files(".seg").get(0);
+        long first = Files.size(segment) - 10 * 16;
+        flip(segment, first + 2 * 16 + 12 + 1);  // a payload byte of (12)
+        flip(segment, first + 5 * 16 + 6);       // the length field of (15)
+        RecordingSink sink = new RecordingSink();
+        try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry)) {
+            plog.startSender(sink);
+            await(() -> sink.tuples(TABLE).size() == 8, "8 tuples");
+        }
+        List<String> expected = new ArrayList<>(tuples(10, 20));
+        expected.removeAll(List.of("(12)", "(15)"));
+        assertEquals(expected, sink.tuples(TABLE));
+        assertEquals(2, counter("corrupt_records"));
+        assertEquals(2 * 16, counter("corrupt_bytes"));
+    }
+
+    @Test
+    void largeRecordsAcrossReadWindowsAndAResyncPastOne() throws Exception {
+        Random random = new Random(42);
+        List<byte[]> records = new ArrayList<>();
+        for (int i = 0; i < 8; i++) {
+            byte[] r = new byte[10_000 + random.nextInt(140_000)]; // the reader's window is 64 KiB
+            random.nextBytes(r);
+            records.add(r);
+        }
+        try (PersistentLog plog = new PersistentLog(dir, options(50 << 20, false, 1), registry)) {
+            for (byte[] r : records) {
+                plog.append("db.blobs", true, r);
+            }
+        }
+        Path segment = files(".seg").get(0);
+        long offset = Files.size(segment) - records.stream().mapToLong(r -> 12 + r.length).sum();
+        for (int i = 0; i < 3; i++) {
+            offset += 12 + records.get(i).length;
+        }
+        flip(segment, offset + 12 + records.get(3).length / 2); // the middle of the 4th record
+        RecordingSink sink = new RecordingSink();
+        try (PersistentLog plog = new PersistentLog(dir, options(50 << 20, false, 1), registry)) {
+            plog.startSender(sink);
+            await(() -> sink.accepted().size() == 7, "7 records");
+        }
+        List<byte[]> expected = new ArrayList<>(records);
+        expected.remove(3);
+        for (int i = 0; i < expected.size(); i++) {
+            assertArrayEquals(expected.get(i), sink.accepted().get(i).body(), "record " + i);
+        }
+        assertEquals(1, counter("corrupt_records"));
+        assertEquals(12 + records.get(3).length, counter("corrupt_bytes"));
+    }
+
+    private static void flip(Path file, long offset) throws IOException {
+        try (RandomAccessFile f = new RandomAccessFile(file.toFile(), "rw")) {
+            f.seek(offset);
+            int b = f.read();
+            f.seek(offset);
+            f.write(b ^ 0x20);
+        }
+    }
+
+    @Test
+    void rejectedRecordIsIsolatedAndDropped() throws Exception {
+        RecordingSink sink = new RecordingSink(s ->
+                s.text().contains("(13)") ? new RowsRejectedException("Code: 53, type mismatch") : null);
+        try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry)) {
+            appendTuples(plog, 10, 20);
+            plog.startSender(sink);
+            await(() -> sink.tuples(TABLE).size() == 9, "9 tuples");
+            await(() -> counter("rejected_records") == 1, "the rejected record counted");
+        }
+        List<String> expected = new ArrayList<>(tuples(10, 20));
+        expected.remove("(13)");
+        assertEquals(expected, sink.tuples(TABLE));
+        assertEquals("(13)".length(), counter("rejected_bytes"));
+    }
+
+    @Test
+    void backlogGaugeFallsToZeroOnceDelivered() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry)) {
+            appendTuples(plog, 0, 10);
+            double backlog = registry.get("catflap.client.persist.backlog_bytes").gauge().value();
+            assertTrue(backlog >= 10 * 15, "backlog " + backlog);
+            plog.startSender(sink);
+            await(() -> registry.get("catflap.client.persist.backlog_bytes").gauge().value() == 0, "no backlog");
+        }
+    }
+
+    @Test
+    void secondLogOnTheSameDirectoryIsRefused() throws Exception {
+        PersistentLog first = new PersistentLog(dir, PersistOptions.defaults(), registry);
+        try {
+            IOException e = assertThrows(IOException.class,
+                    () -> new PersistentLog(dir, PersistOptions.defaults(), new SimpleMeterRegistry()));
+            assertTrue(e.getMessage().contains("already using"), e.getMessage());
+        } finally {
+            first.close();
+        }
+        new PersistentLog(dir, PersistOptions.defaults(), new SimpleMeterRegistry()).close();
+    }
+
+    @Test
+    void fsyncPolicyDecidesHowOftenSegmentsAreFlushed() throws Exception {
+        assertEquals(50, fsyncsAfter50Appends(FsyncPolicy.ALWAYS, 1), "one per append from a single thread");
+        double interval = fsyncsAfter50Appends(FsyncPolicy.INTERVAL, 1);
+        assertTrue(interval < 50, "periodic, not per append: " + interval);
+        assertEquals(0, fsyncsAfter50Appends(FsyncPolicy.NEVER, 0));
+    }
+
+    /** Appends 50 records from one thread, waits for {@code atLeast} data fsyncs, and counts them. */
+    private double fsyncsAfter50Appends(FsyncPolicy policy, int atLeast) throws Exception {
+        MeterRegistry r = new SimpleMeterRegistry();
+        PersistOptions opts = new PersistOptions(1 << 20, Duration.ofHours(1), policy, false, 1 << 20,
+                Duration.ofMillis(20));
+        try (PersistentLog plog = new PersistentLog(dir.resolve(policy.name()), opts, r)) {
+            appendTuples(plog, 0, 50);
+            await(() -> r.get("catflap.client.persist.fsync").timer().count() >= atLeast, "an fsync");
+            Thread.sleep(100); // a few more INTERVAL periods: nothing new to flush, so no more fsyncs
+            return r.get("catflap.client.persist.fsync").timer().count();
+        }
+    }
+
+    @Test
+    void fsyncPolicyParses() {
+        assertEquals(FsyncPolicy.ALWAYS, FsyncPolicy.parse("always"));
+        assertEquals(FsyncPolicy.INTERVAL, FsyncPolicy.parse(" Interval "));
+        assertEquals(FsyncPolicy.NEVER, FsyncPolicy.parse("NEVER"));
+        assertThrows(IllegalArgumentException.class, () -> FsyncPolicy.parse("sometimes"));
+    }
+}

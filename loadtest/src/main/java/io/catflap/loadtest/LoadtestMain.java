@@ -1,0 +1,395 @@
+package io.catflap.loadtest;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code catflap-loadtest}: plays many hosts sending inserts to a KITTEN, HTTP or local-API target, reports
+ * throughput, latency and the target's CPU and memory, and checks in ClickHouse that every acked row landed.
+ * Exit code 0: done (and verified if asked), 1: acked rows are missing, 2: bad options or setup failure.
+ */
+@Command(name = "catflap-loadtest", mixinStandardHelpOptions = true, sortOptions = false,
+        subcommands = FakeClickHouseCommand.class,
+        description = {"Simulated hosts sending inserts, with verified delivery and a latency / CPU / memory report.",
+                "Load goes to loopback addresses only. Many connections need a high open-files limit (ulimit -n)."})
+public final class LoadtestMain implements Callable<Integer> {
+    static final int EXIT_LOST = 1;
+    static final int EXIT_SETUP = 2;
+
+    @Option(names = {"-t", "--target"}, paramLabel = "URL",
+            description = "kitten://HOST:PORT, http://HOST:PORT (ClickHouse-compatible) or local://HOST:PORT (client daemon)")
+    String target;
+
+    @Option(names = "--preset", paramLabel = "NAME", converter = PresetConverter.class,
+            description = "single-rows, proxy-batches, idle-10k, slow-upstream or select-mix; options given override it")
+    Preset preset;
+
+    @Option(names = {"-c", "--connections"}, paramLabel = "N",
+            description = "active connections, one simulated host each (default ${DEFAULT-VALUE})")
+    int connections = 100;
+
+    @Option(names = "--idle", paramLabel = "N",
+            description = "extra connections held open without traffic (default ${DEFAULT-VALUE})")
+    int idle;
+
+    @Option(names = {"-r", "--rows-per-request"}, paramLabel = "N",
+            description = "rows in each INSERT (default ${DEFAULT-VALUE})")
+    int rowsPerRequest = 1;
+
+    @Option(names = "--tables", paramLabel = "N",
+            description = "number of tables, DB.PREFIX_0.. (default ${DEFAULT-VALUE})")
+    int tableCount = 1;
+
+    @Option(names = "--table", paramLabel = "DB.TABLE", description = "explicit table(s) instead of --tables")
+    List<String> explicitTables = new ArrayList<>();
+
+    @Option(names = "--database", paramLabel = "DB",
+            description = "database of the generated tables (default ${DEFAULT-VALUE})")
+    String database = "default";
+
+    @Option(names = "--table-prefix", paramLabel = "PREFIX",
+            description = "prefix of the generated tables (default ${DEFAULT-VALUE})")
+    String tablePrefix = "loadtest";
+
+    @Option(names = "--row-size", paramLabel = "BYTES",
+            description = "approximate bytes per row (default ${DEFAULT-VALUE})")
+    int rowSize = 100;
+
+    @Option(names = {"-f", "--format"}, paramLabel = "FORMAT",
+            description = "values, rowbinary or jsoneachrow (http only) (default values)",
+            converter = FormatConverter.class)
+    RowFormat format = RowFormat.VALUES;
+
+    @Option(names = {"-d", "--duration"}, paramLabel = "TIME", converter = Units.Millis.class,
+            description = "how long to send, e.g. 15s (default 15s; with --requests, an upper bound)")
+    long durationMillis = 15_000;
+
+    @Option(names = "--warmup", paramLabel = "TIME", converter = Units.Millis.class,
+            description = "send the same load for this long first, under its own tag, and leave it out of the report")
+    long warmupMillis;
+
+    @Option(names = {"-n", "--requests"}, paramLabel = "N",
+            description = "stop after this many requests in total (default: duration only)")
+    long maxRequests;
+
+    @Option(names = "--rate", paramLabel = "PER_SECOND",
+            description = "total requests per second over all connections (default: unlimited)")
+    double rate;
+
+    @Option(names = "--select-share", paramLabel = "FRACTION",
+            description = "fraction of requests that are SELECTs, 0..1 (http and local)")
+    double selectShare;
+
+    @Option(names = "--tag", paramLabel = "TAG", description = "run tag written into every row (default: generated)")
+    String tag;
+
+    @Option(names = "--token", paramLabel = "TOKEN", description = "bearer token for the KITTEN handshake")
+    String token;
+
+    @Option(names = "--lz4", description = "KITTEN: send LZ4-compressed bodies (catflap extension, not kittenhouse)")
+    boolean lz4;
+
+    @Option(names = "--clickhouse", paramLabel = "URL", description = "ClickHouse HTTP URL to verify delivery against")
+    URI clickhouse;
+
+    @Option(names = "--create-tables", description = "create the tables in --clickhouse if missing (MergeTree)")
+    boolean createTables;
+
+    @Option(names = "--verify-wait", paramLabel = "TIME", converter = Units.Millis.class,
+            description = "how long to wait for acked rows to appear (default 10s)")
+    long verifyWaitMillis = 10_000;
+
+    @Option(names = "--target-pid", paramLabel = "PID",
+            description = "PID of the target process to sample CPU and RSS of")
+    Long targetPid;
+
+    @Option(names = "--target-port", paramLabel = "PORT", description = "sample the process listening on this TCP port")
+    Integer targetPort;
+
+    @Option(names = "--json", paramLabel = "FILE", description = "also write the summary as JSON to FILE")
+    Path json;
+
+    @Option(names = "--request-timeout", paramLabel = "TIME", converter = Units.Millis.class,
+            description = "per request (default 30s)")
+    long requestTimeoutMillis = 30_000;
+
+    @Option(names = "--wait-for-target", paramLabel = "TIME", converter = Units.Millis.class,
+            description = "wait this long for the target to accept connections (default 30s)")
+    long waitForTargetMillis = 30_000;
+
+    @Option(names = "--fake-upstream-listen", paramLabel = "HOST:PORT",
+            description = "where the slow-upstream preset's fake ClickHouse listens (default ${DEFAULT-VALUE})")
+    String fakeUpstreamListen = "127.0.0.1:0";
+
+    @Option(names = "--fake-upstream-rate", paramLabel = "BYTES", converter = Units.Bytes.class,
+            description = "bytes per second the fake ClickHouse ingests (default 2MiB)")
+    long fakeUpstreamRate = 2 << 20;
+
+    @Option(names = "--io-threads", paramLabel = "N", description = "event loop threads (default: number of CPUs)")
+    int ioThreads = Runtime.getRuntime().availableProcessors();
+
+    private final PrintStream out;
+    private final PrintStream err;
+
+    LoadtestMain(PrintStream out, PrintStream err) {
+        this.out = out;
+        this.err = err;
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(System.out, System.err, args));
+    }
+
+    /** Runs the harness in this JVM and returns its exit code. */
+    static int run(PrintStream out, PrintStream err, String... args) {
+        CommandLine cl = new CommandLine(new LoadtestMain(out, err));
+        cl.setOverwrittenOptionsAllowed(true);
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        cl.setExecutionExceptionHandler((e, line, parse) -> {
+            err.println("catflap-loadtest: " + e.getMessage());
+            return EXIT_SETUP;
+        });
+        return cl.execute(withPresetDefaults(args));
+    }
+
+    /** Places the chosen preset's options first, so that the user's own options override them. */
+    static String[] withPresetDefaults(String[] args) {
+        for (int i = 0; i < args.length; i++) {
+            String name = args[i].startsWith("--preset=") ? args[i].substring("--preset=".length())
+                    : args[i].equals("--preset") && i + 1 < args.length ? args[i + 1] : null;
+            if (name != null) {
+                try {
+                    List<String> all = new ArrayList<>(Preset.fromCli(name).args);
+                    all.addAll(List.of(args));
+                    return all.toArray(String[]::new);
+                } catch (IllegalArgumentException unknown) {
+                    return args; // the option's converter reports it
+                }
+            }
+        }
+        return args;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        Target t = validate();
+        String runTag = tag != null ? tag : "lt-" + LocalDateTime.now(ZoneOffset.UTC)
+                .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 16));
+        List<String> tables = tableNames();
+        boolean withFake = preset != null && preset.startsFakeUpstream;
+        ClickHouseHttp clickHouse = clickhouse == null ? null : new ClickHouseHttp(clickhouse);
+        if (createTables) {
+            for (String table : tables) {
+                clickHouse.query("CREATE TABLE IF NOT EXISTS " + table + " (" + RowGenerator.COLUMNS_DDL
+                        + ") ENGINE = MergeTree ORDER BY (tag, host, seq)");
+            }
+        }
+        try (FakeClickHouse fake = withFake ? startFake() : null) {
+            if (fake != null) {
+                err.println("fake ClickHouse listening on " + fake.url() + ", ingesting " + fakeUpstreamRate + " bytes/s");
+            }
+            awaitTarget(t);
+            if (warmupMillis > 0) {
+                err.printf(Locale.ROOT, "warming up for %.1f s (run tag %s-warmup, not counted)%n", warmupMillis / 1000.0, runTag);
+                phase(t, workload(runTag + "-warmup", tables), new Stats(tables.size()), warmupMillis, 0, 0, false);
+            }
+            Workload workload = workload(runTag, tables);
+            ProcSampler sampler = sampler();
+            ProcSampler self = Files.isDirectory(Path.of("/proc/self")) ? ProcSampler.of(ProcessHandle.current().pid()) : null;
+            Stats stats = new Stats(tables.size());
+            double seconds = phase(t, workload, stats, durationMillis, maxRequests, idle, true, sampler, self);
+            List<Verifier.TableCount> verification = null;
+            if (clickHouse != null && !withFake) {
+                verification = new Verifier(clickHouse).verify(workload, stats, verifyWaitMillis);
+            }
+            RunReport report = new RunReport(describe(t, runTag), seconds, stats, sampler, self, verification, fake);
+            out.print(report.text());
+            if (json != null) {
+                Files.writeString(json, Json.write(report.toJson()), StandardCharsets.UTF_8);
+            }
+            return report.lostRows() > 0 ? EXIT_LOST : 0;
+        }
+    }
+
+    private Workload workload(String runTag, List<String> tables) {
+        return new Workload(new RowGenerator(format, runTag, rowSize), tables, rowsPerRequest, selectShare, runTag);
+    }
+
+    /**
+     * One load phase: opens the idle connections, runs the active hosts until the deadline or the request budget,
+     * printing progress each second if {@code live}, samples the processes once more (the first is the target, shown
+     * in the progress line) and closes every connection. Returns the seconds the active hosts ran.
+     */
+    private double phase(Target t, Workload workload, Stats stats, long millis, long requests, int idleCount,
+            boolean live, ProcSampler... processes) throws InterruptedException {
+        try (LoadRun load = new LoadRun(t, workload, stats, rate, requests, requestTimeoutMillis,
+                new KittenOptions(token, lz4), ioThreads)) {
+            if (idleCount > 0) {
+                long opening = System.nanoTime();
+                load.openIdle(idleCount, requestTimeoutMillis);
+                err.printf(Locale.ROOT, "opened %,d of %,d idle connections in %.1f s%n", stats.idleConnected.sum(), idleCount,
+                        (System.nanoTime() - opening) / 1e9);
+            }
+            long start = System.nanoTime();
+            long deadline = start + millis * 1_000_000;
+            load.startActive(connections);
+            ProgressLine progress = new ProgressLine(stats, processes.length > 0 ? processes[0] : null);
+            while (true) {
+                long remainingMillis = (deadline - System.nanoTime()) / 1_000_000;
+                if (remainingMillis <= 0) {
+                    load.stop();
+                    if (!load.awaitHosts(requestTimeoutMillis + 5000, TimeUnit.MILLISECONDS)) {
+                        err.println("some requests got no answer before the drain timeout");
+                    }
+                    break;
+                }
+                long wait = Math.min(1000, remainingMillis);
+                if (load.awaitHosts(wait, TimeUnit.MILLISECONDS)) {
+                    break;
+                }
+                if (wait == 1000 && live) {
+                    err.println(progress.next((System.nanoTime() - start) / 1e9, load.openConnections()));
+                }
+            }
+            double seconds = (System.nanoTime() - start) / 1e9;
+            for (ProcSampler s : processes) {
+                if (s != null) {
+                    s.sample();
+                }
+            }
+            return seconds;
+        }
+    }
+
+    private Target validate() {
+        if (target == null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--target is required");
+        }
+        Target t = Target.parse(target);
+        if (format == RowFormat.JSONEACHROW && t.kind() != Target.Kind.HTTP) {
+            throw new IllegalArgumentException("jsoneachrow is for http:// targets only");
+        }
+        if (lz4 && t.kind() != Target.Kind.KITTEN) {
+            throw new IllegalArgumentException("--lz4 is for kitten:// targets only");
+        }
+        if (selectShare > 0 && t.kind() == Target.Kind.KITTEN) {
+            throw new IllegalArgumentException("KITTEN carries inserts only: --select-share needs an http:// or local:// target");
+        }
+        if (selectShare < 0 || selectShare > 1 || connections < 1 || rowsPerRequest < 1 || idle < 0 || tableCount < 1) {
+            throw new IllegalArgumentException("out of range: need connections >= 1, rows-per-request >= 1, tables >= 1, "
+                    + "idle >= 0 and 0 <= select-share <= 1");
+        }
+        if (createTables && clickhouse == null) {
+            throw new IllegalArgumentException("--create-tables needs --clickhouse");
+        }
+        return t;
+    }
+
+    private List<String> tableNames() {
+        List<String> names = new ArrayList<>(explicitTables);
+        if (names.isEmpty()) {
+            for (int i = 0; i < tableCount; i++) {
+                names.add(database + "." + tablePrefix + "_" + i);
+            }
+        }
+        for (String name : names) {
+            if (!name.matches("[A-Za-z_][A-Za-z0-9_]*(\\.[A-Za-z_][A-Za-z0-9_]*)?")) {
+                throw new IllegalArgumentException("table names are plain identifiers, db.table: " + name);
+            }
+        }
+        return names;
+    }
+
+    private FakeClickHouse startFake() throws InterruptedException {
+        int colon = fakeUpstreamListen.lastIndexOf(':');
+        return FakeClickHouse.start(fakeUpstreamListen.substring(0, colon),
+                Integer.parseInt(fakeUpstreamListen.substring(colon + 1)), fakeUpstreamRate);
+    }
+
+    private void awaitTarget(Target t) throws InterruptedException, IOException {
+        long deadline = System.nanoTime() + waitForTargetMillis * 1_000_000;
+        boolean told = false;
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(t.host(), t.port()), 1000);
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() - deadline >= 0) {
+                    throw new IOException("target " + t + " does not accept connections: " + e.getMessage(), e);
+                }
+                if (!told) {
+                    err.println("waiting for " + t + " to accept connections...");
+                    told = true;
+                }
+                Thread.sleep(200);
+            }
+        }
+    }
+
+    private ProcSampler sampler() throws IOException {
+        Long pid = targetPid;
+        if (pid == null && targetPort != null) {
+            OptionalLong found = ProcSampler.pidListeningOn(Path.of("/proc"), targetPort);
+            if (found.isEmpty()) {
+                throw new IllegalArgumentException("no process of ours listens on port " + targetPort);
+            }
+            pid = found.getAsLong();
+        }
+        return pid == null ? null : ProcSampler.of(pid);
+    }
+
+    private Map<String, Object> describe(Target t, String runTag) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("target", t.toString());
+        m.put("preset", preset == null ? null : preset.cliName());
+        m.put("tag", runTag);
+        m.put("connections", (long) connections);
+        m.put("idle_connections", (long) idle);
+        m.put("rows_per_request", (long) rowsPerRequest);
+        m.put("row_size", (long) rowSize);
+        m.put("format", format.clickHouseName());
+        m.put("tables", tableNames());
+        m.put("rate_limit", rate > 0 ? rate : null);
+        m.put("select_share", selectShare);
+        m.put("duration_limit_seconds", durationMillis / 1000.0);
+        m.put("request_limit", maxRequests > 0 ? maxRequests : null);
+        return m;
+    }
+
+    static final class PresetConverter implements CommandLine.ITypeConverter<Preset> {
+        @Override
+        public Preset convert(String value) {
+            return Preset.fromCli(value);
+        }
+    }
+
+    static final class FormatConverter implements CommandLine.ITypeConverter<RowFormat> {
+        @Override
+        public RowFormat convert(String value) {
+            return RowFormat.valueOf(value.toUpperCase(Locale.ROOT));
+        }
+    }
+}

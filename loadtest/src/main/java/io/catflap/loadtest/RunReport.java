@@ -1,0 +1,177 @@
+package io.catflap.loadtest;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** The end-of-run summary: a text table for people and the same figures as JSON for scripts. */
+final class RunReport {
+    private final Map<String, Object> run;
+    private final double seconds;
+    private final Stats stats;
+    private final ProcSampler target;
+    private final ProcSampler harness;
+    private final List<Verifier.TableCount> verification;
+    private final FakeClickHouse fake;
+
+    /**
+     * @param run what was run (target, preset, options), shown as given
+     * @param target the sampled target process, or null
+     * @param harness this process, sampled the same way (it shares the machine with the target), or null
+     * @param verification per-table counts, or null when not verified
+     * @param fake the built-in upstream, or null
+     */
+    RunReport(Map<String, Object> run, double seconds, Stats stats, ProcSampler target, ProcSampler harness,
+            List<Verifier.TableCount> verification, FakeClickHouse fake) {
+        this.run = run;
+        this.seconds = seconds;
+        this.stats = stats;
+        this.target = target;
+        this.harness = harness;
+        this.verification = verification;
+        this.fake = fake;
+    }
+
+    long lostRows() {
+        return verification == null ? 0 : verification.stream().mapToLong(Verifier.TableCount::lost).sum();
+    }
+
+    Map<String, Object> toJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("run", run);
+        m.put("seconds", seconds);
+        long inserts = stats.insertLatency.count();
+        long selects = stats.selectLatency.count();
+        m.put("requests_ok", stats.requests());
+        m.put("inserts_acked", inserts);
+        m.put("selects_answered", selects);
+        m.put("errors", stats.errors());
+        m.put("requests_per_second", stats.requests() / seconds);
+        m.put("rows_acked", stats.rowsAcked());
+        m.put("rows_per_second", stats.rowsAcked() / seconds);
+        m.put("row_bytes", stats.rowBytes.sum());
+        m.put("reconnects", stats.reconnects.sum());
+        m.put("insert_latency_ms", latency(stats.insertLatency));
+        if (selects > 0) {
+            m.put("select_latency_ms", latency(stats.selectLatency));
+        }
+        m.put("errors_by_message", stats.errorsByMessage());
+        if ((long) run.getOrDefault("idle_connections", 0) > 0) {
+            m.put("idle_connected", stats.idleConnected.sum());
+            m.put("idle_closed_by_target", stats.idleClosed.sum());
+        }
+        if (target != null) {
+            Map<String, Object> t = new LinkedHashMap<>();
+            t.put("pid", target.pid());
+            t.put("cpu_seconds", target.cpuSeconds());
+            t.put("cpu_percent_of_one_core", 100 * target.cpuSeconds() / seconds);
+            t.put("cpu_microseconds_per_request", stats.requests() == 0 ? null : 1e6 * target.cpuSeconds() / stats.requests());
+            t.put("peak_rss_mib", target.peakRssKib() / 1024.0);
+            t.put("final_rss_mib", target.rssKib() / 1024.0);
+            m.put("target", t);
+        }
+        if (harness != null) {
+            m.put("harness_cpu_seconds", harness.cpuSeconds());
+        }
+        if (fake != null) {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("url", fake.url());
+            f.put("inserts", fake.inserts());
+            f.put("ingested_bytes", fake.insertedBytes());
+            f.put("peak_concurrent_inserts", fake.peakInsertsInFlight());
+            m.put("fake_upstream", f);
+        }
+        if (verification != null) {
+            List<Object> tables = new ArrayList<>();
+            for (Verifier.TableCount c : verification) {
+                Map<String, Object> t = new LinkedHashMap<>();
+                t.put("table", c.table());
+                t.put("acked", c.acked());
+                t.put("unacked", c.unacked());
+                t.put("landed", c.landed());
+                t.put("unique", c.unique());
+                t.put("unacked_landed", c.unackedLanded() < 0 ? null : c.unackedLanded());
+                t.put("lost", c.lost());
+                t.put("duplicated", c.duplicated());
+                tables.add(t);
+            }
+            m.put("verification", tables);
+            m.put("lost_rows", lostRows());
+        }
+        return m;
+    }
+
+    private static Map<String, Object> latency(LatencyHistogram h) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("p50", h.percentile(0.50) / 1000.0);
+        m.put("p90", h.percentile(0.90) / 1000.0);
+        m.put("p99", h.percentile(0.99) / 1000.0);
+        m.put("max", h.max() / 1000.0);
+        return m;
+    }
+
+    String text() {
+        StringBuilder b = new StringBuilder();
+        line(b, "target", run.get("target") + (run.get("preset") != null ? "  (preset " + run.get("preset") + ")" : ""));
+        line(b, "run tag", run.get("tag"));
+        line(b, "connections", run.get("connections") + " active, " + run.get("idle_connections") + " idle"
+                + ((long) run.get("idle_connections") > 0
+                        ? " (" + stats.idleConnected.sum() + " opened, " + stats.idleClosed.sum() + " closed by target)" : ""));
+        line(b, "duration", fmt("%.1f s", seconds));
+        line(b, "requests", fmt("%,d answered ok (%,.0f/s), %,d errors, %,d reconnects", stats.requests(),
+                stats.requests() / seconds, stats.errors(), stats.reconnects.sum()));
+        line(b, "rows acked", fmt("%,d (%,.0f/s), %.1f MiB of rows sent", stats.rowsAcked(), stats.rowsAcked() / seconds,
+                stats.rowBytes.sum() / 1048576.0));
+        line(b, "insert latency", latencyText(stats.insertLatency));
+        if (stats.selectLatency.count() > 0) {
+            line(b, "select latency", latencyText(stats.selectLatency));
+        }
+        if (target != null) {
+            line(b, "target cpu", fmt("%.2f s (%.0f%% of a core), %s per request", target.cpuSeconds(),
+                    100 * target.cpuSeconds() / seconds,
+                    stats.requests() == 0 ? "-" : fmt("%.1f us", 1e6 * target.cpuSeconds() / stats.requests())));
+            line(b, "target rss", fmt("peak %.1f MiB, final %.1f MiB (pid %d)", target.peakRssKib() / 1024.0,
+                    target.rssKib() / 1024.0, target.pid()));
+        }
+        if (harness != null) {
+            line(b, "harness cpu", fmt("%.2f s (%.0f%% of a core)", harness.cpuSeconds(), 100 * harness.cpuSeconds() / seconds));
+        }
+        if (fake != null) {
+            line(b, "fake upstream", fmt("%s: %,d inserts, %.1f MiB ingested, peak %d concurrent inserts", fake.url(),
+                    fake.inserts(), fake.insertedBytes() / 1048576.0, fake.peakInsertsInFlight()));
+        }
+        stats.errorsByMessage().forEach((message, n) -> line(b, "error", fmt("%,d x %s", n, message)));
+        if (verification != null) {
+            b.append(fmt("%n%-36s %11s %11s %11s %11s %15s %10s %10s%n", "table", "acked", "unacked", "landed",
+                    "unique", "unacked landed", "lost", "duplicated"));
+            for (Verifier.TableCount c : verification) {
+                b.append(fmt("%-36s %,11d %,11d %,11d %,11d %15s %,10d %,10d%n", c.table(), c.acked(), c.unacked(),
+                        c.landed(), c.unique(), c.unackedLanded() < 0 ? "?" : fmt("%,d", c.unackedLanded()),
+                        c.lost(), c.duplicated()));
+            }
+            b.append(lostRows() == 0 ? "verification: every acked row landed\n"
+                    : fmt("verification FAILED: %,d acked rows are missing from ClickHouse%n", lostRows()));
+            if (verification.stream().anyMatch(c -> c.unackedLanded() < 0)) {
+                b.append("(too many failed requests to track: lost is a lower bound)\n");
+            }
+        } else {
+            b.append("verification: not run (no --clickhouse)\n");
+        }
+        return b.toString();
+    }
+
+    private static String latencyText(LatencyHistogram h) {
+        return fmt("p50 %.2f ms, p90 %.2f ms, p99 %.2f ms, max %.2f ms", h.percentile(0.5) / 1000.0,
+                h.percentile(0.9) / 1000.0, h.percentile(0.99) / 1000.0, h.max() / 1000.0);
+    }
+
+    private static void line(StringBuilder b, String name, Object value) {
+        b.append(fmt("%-16s %s%n", name, value));
+    }
+
+    static String fmt(String format, Object... args) {
+        return String.format(Locale.ROOT, format, args);
+    }
+}

@@ -1,0 +1,34 @@
+package io.catflap.loadtest;
+
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Reads whole-number fields of a harness JSON report. */
+final class JsonReport {
+    private final String json;
+
+    JsonReport(Path file) throws IOException {
+        this.json = Files.readString(file);
+    }
+
+    /** The first field named {@code key} with a whole-number value. */
+    long number(String key) {
+        Matcher m = Pattern.compile("\"" + key + "\": (\\d+)").matcher(json);
+        assertTrue(m.find(), key + " missing in " + json);
+        return Long.parseLong(m.group(1));
+    }
+
+    boolean has(String key) {
+        return json.contains("\"" + key + "\"");
+    }
+
+    @Override
+    public String toString() {
+        return json;
+    }
+}
