@@ -12,6 +12,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * Counters are looked up once per (name, tags) and cached: every single-row write touches two of them.
  */
 public final class ClientMetrics {
+    private static final Map<String, String> HELP = Map.of(
+            "catflap.client.received.writes", "Writes accepted from apps",
+            "catflap.client.received.bytes", "Bytes of rows accepted from apps",
+            "catflap.client.received.rows", "VALUES rows accepted from apps",
+            "catflap.client.refused.writes", "Writes refused because the table's memory buffer was full",
+            "catflap.client.refused.bytes", "Bytes refused because the table's memory buffer was full",
+            "catflap.client.flushed.batches", "Batches from memory committed by a destination",
+            "catflap.client.flushed.bytes", "Bytes from memory committed by a destination",
+            "catflap.client.rejected.bytes", "Bytes from memory dropped because the destination rejected the rows",
+            "catflap.client.udp.dropped", "UDP packets dropped",
+            "catflap.client.send.errors", "Failed sends to a destination, before retries");
+
     private final MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
 
@@ -67,7 +79,7 @@ public final class ClientMetrics {
 
     private Counter counter(String name, String... tags) {
         return counters.computeIfAbsent(name + '\0' + String.join("\0", tags),
-                k -> Counter.builder(name).tags(tags).register(registry));
+                k -> Counter.builder(name).description(HELP.get(name)).tags(tags).register(registry));
     }
 
     /** {@code table} without its column list and surrounding blanks. */

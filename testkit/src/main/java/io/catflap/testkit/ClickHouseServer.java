@@ -231,18 +231,9 @@ public final class ClickHouseServer {
                 return n;
             }
             last = n;
-            sleepMillis(700);
+            Pause.millis(700);
         }
         return last;
-    }
-
-    private static void sleepMillis(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
     }
 
     private static void requireIdentifier(String name) {

@@ -148,7 +148,7 @@ final class LocalClickHouse implements AutoCloseable {
                 Thread.currentThread().interrupt();
                 throw new IllegalStateException("interrupted while waiting for the server", e);
             }
-            sleep(50);
+            Pause.millis(50);
         }
         throw new IllegalStateException("no answer to /ping within " + START_TIMEOUT.toSeconds() + " s");
     }
@@ -213,15 +213,6 @@ final class LocalClickHouse implements AutoCloseable {
             files.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
         } catch (IOException | UncheckedIOException e) {
             // best effort: a temp directory
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted while waiting for the server", e);
         }
     }
 }

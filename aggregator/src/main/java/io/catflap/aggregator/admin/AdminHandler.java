@@ -78,7 +78,8 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
                 .set(HttpHeaderNames.CONTENT_TYPE, contentType)
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
         HttpUtil.setContentLength(resp, content.readableBytes());
-        // HttpServerCodec drops the body of a HEAD response; HttpServerKeepAliveHandler adds the Connection header and closes when the client asked for it.
+        // HttpServerCodec drops the body of a HEAD response; HttpServerKeepAliveHandler adds the Connection header
+        // and closes when the client asked for it.
         ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
     }
 

@@ -7,6 +7,7 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
@@ -36,6 +37,8 @@ final class SelectExchange extends ChannelInboundHandlerAdapter {
     private final SelectUpstream upstream;
     private final SelectProxyHandler owner;
     private final Channel client;
+    private final HttpRequest clientRequest;
+    private final boolean retry;
     private final HttpRequest request;
     private final HttpVersion clientVersion;
     private final boolean clientKeepAlive;
@@ -45,6 +48,7 @@ final class SelectExchange extends ChannelInboundHandlerAdapter {
     // Client loop only.
     private final ArrayDeque<HttpContent> pendingBody = new ArrayDeque<>();
     private boolean requestRead;
+    private boolean bodyless = true;
     private boolean clientGone;
 
     // Written on the client loop, read on the upstream loop.
@@ -58,13 +62,36 @@ final class SelectExchange extends ChannelInboundHandlerAdapter {
     private boolean skippingInformational;
 
     SelectExchange(SelectUpstream upstream, SelectProxyHandler owner, Channel client, HttpRequest clientRequest) {
+        this(upstream, owner, client, clientRequest, false);
+    }
+
+    private SelectExchange(SelectUpstream upstream, SelectProxyHandler owner, Channel client,
+                           HttpRequest clientRequest, boolean retry) {
         this.upstream = upstream;
         this.owner = owner;
         this.client = client;
+        this.clientRequest = clientRequest;
+        this.retry = retry;
         this.request = ProxyHeaders.toUpstream(clientRequest, upstream.host());
         this.clientVersion = clientRequest.protocolVersion();
         this.clientKeepAlive = HttpUtil.isKeepAlive(clientRequest);
-        this.expectContinue = HttpUtil.is100ContinueExpected(clientRequest);
+        this.expectContinue = !retry && HttpUtil.is100ContinueExpected(clientRequest);
+    }
+
+    /**
+     * Client loop, once this exchange failed with {@code failure}: a second attempt on a fresh connection (to be
+     * begun, its body being empty), or null.
+     * Only a GET or HEAD without body whose answer had not begun is tried again, and only once: a pooled
+     * connection can die under a request (ClickHouse restarted, or closed it as idle just then), and such a
+     * request can be repeated safely, while a body already sent upstream is gone.
+     */
+    SelectExchange retry(Failure failure) {
+        boolean safe = HttpMethod.GET.equals(clientRequest.method()) || HttpMethod.HEAD.equals(clientRequest.method());
+        if (failure != Failure.UPSTREAM_CLOSED || retry || responseStarted || !bodyless || !requestRead || !safe) {
+            return null;
+        }
+        upstream.countRetry();
+        return new SelectExchange(upstream, owner, client, clientRequest, true);
     }
 
     /** Queues for a select connection (FIFO); the request is sent once one is free. */
@@ -102,6 +129,9 @@ final class SelectExchange extends ChannelInboundHandlerAdapter {
     void body(HttpContent content) {
         if (content instanceof LastHttpContent) {
             requestRead = true;
+        }
+        if (content.content().isReadable()) {
+            bodyless = false;
         }
         if (channel == null) {
             pendingBody.add(content);
@@ -249,7 +279,9 @@ final class SelectExchange extends ChannelInboundHandlerAdapter {
             return;
         }
         Channel ch = channel;
-        ch.pipeline().remove(this);
+        if (ch.pipeline().context(this) != null) { // a closed channel's pipeline may be torn down already
+            ch.pipeline().remove(this);
+        }
         ChannelFuture sent = requestSent;
         if (failure == null && upstreamKeepAlive && sent != null && sent.isSuccess()) {
             // Only a complete answer, read on the upstream loop, gets here: the switch is on the channel's loop.

@@ -18,6 +18,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 import org.slf4j.Logger;
@@ -33,10 +34,12 @@ import org.slf4j.LoggerFactory;
  * <p>Nothing is held whole: request bodies flow upstream while the upstream connection is writable (the client's
  * auto-read follows it), answers flow to the client while the client is writable (the upstream connection's
  * auto-read follows it). The client's credentials and query string pass through untouched, so ClickHouse checks
- * them itself. Requests on one connection are served in order; while one waits for a free select connection, its
- * client is not read. A client that disconnects mid-answer gets its upstream connection closed, which cancels the
- * query. If ClickHouse cannot be reached or fails before answering, the client gets {@code 502} with the reason;
- * if it fails mid-answer, the client connection is closed (the truncated chunked body shows the failure).
+ * them itself. Requests on one connection are served in order: a pipelined request waits, unread beyond what had
+ * arrived, until the answer before it is complete. A client that disconnects while its request waits for a select
+ * connection or its answer is streamed gets its upstream connection closed, which cancels the query. If ClickHouse
+ * cannot be reached or fails before answering, the client gets {@code 502} with the reason (a body-less GET is
+ * first tried once more on a fresh connection); if it fails mid-answer, the client connection is closed (the
+ * truncated chunked body shows the failure).
  */
 public final class SelectProxyHandler extends ChannelInboundHandlerAdapter {
 
@@ -103,11 +106,13 @@ public final class SelectProxyHandler extends ChannelInboundHandlerAdapter {
 
     /**
      * Client loop: reads from the client only when there is somewhere to put what is read — no exchange running,
-     * or the running one still wants body and its upstream connection is writable.
+     * the running one still wants body and its upstream connection is writable, or its request is complete and
+     * nothing is held back yet (reading on while the answer is awaited notices a client that goes away during a
+     * long silent query; a pipelined next request stops it).
      */
     void updateAutoRead() {
         boolean read = backlog.isEmpty()
-                && (current == null || current.wantsBody() && current.readyForBody());
+                && (current == null || !current.wantsBody() || current.readyForBody());
         ctx.channel().config().setAutoRead(read);
     }
 
@@ -122,7 +127,12 @@ public final class SelectProxyHandler extends ChannelInboundHandlerAdapter {
         }
         if (failure != null) {
             log.debug("select proxy: {} for {}", failure, ctx.channel().remoteAddress(), cause);
-            if (exchange.responseStarted()) {
+            SelectExchange again = exchange.retry(failure);
+            if (again != null) {
+                current = again;
+                again.begin();
+                again.body(LastHttpContent.EMPTY_LAST_CONTENT);
+            } else if (exchange.responseStarted()) {
                 ctx.close();
             } else if (exchange.closeClientAfter() || exchange.wantsBody()) {
                 respondAndClose(HttpResponseStatus.BAD_GATEWAY, badGateway(failure, cause));

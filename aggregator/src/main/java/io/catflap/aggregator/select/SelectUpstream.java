@@ -30,6 +30,7 @@ public final class SelectUpstream implements AutoCloseable {
     private final String host;
     private final Counter requests;
     private final Counter responseBytes;
+    private final Counter retries;
     private final MeterRegistry registry;
 
     public SelectUpstream(URI clickhouse, int maxSelects, EventLoopGroup group, MeterRegistry registry) {
@@ -40,6 +41,9 @@ public final class SelectUpstream implements AutoCloseable {
                 .description("Requests other than INSERTs proxied to ClickHouse").register(registry);
         this.responseBytes = Counter.builder("catflap.select.response.bytes").baseUnit("bytes")
                 .description("Response body bytes streamed from ClickHouse to clients").register(registry);
+        this.retries = Counter.builder("catflap.select.retries")
+                .description("Body-less requests sent again after their upstream connection died unanswered")
+                .register(registry);
     }
 
     /** FIFO; completes on some event loop of the group with a channel holding only the HTTP client codec. */
@@ -60,6 +64,10 @@ public final class SelectUpstream implements AutoCloseable {
 
     void countResponseBytes(int bytes) {
         responseBytes.increment(bytes);
+    }
+
+    void countRetry() {
+        retries.increment();
     }
 
     void countFailure(Failure failure) {

@@ -14,6 +14,8 @@ import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.ImmediateEventExecutor;
+import io.netty.util.concurrent.Promise;
 import java.net.URI;
 import java.util.List;
 import java.util.Objects;
@@ -94,15 +96,20 @@ public final class UpstreamPool implements AutoCloseable {
     /** FIFO-queued; completes with a keep-alive channel whose pipeline holds only the HTTP client codec. */
     public Future<Channel> acquire() {
         queued.incrementAndGet();
-        Future<Channel> f = pool.acquire();
-        f.addListener(done -> {
+        // the counters change before the caller sees the channel, so they never lag behind what callers hold
+        Promise<Channel> leased = ImmediateEventExecutor.INSTANCE.newPromise();
+        pool.acquire().addListener(done -> {
             queued.decrementAndGet();
             if (done.isSuccess()) {
-                ((Channel) done.getNow()).attr(LEASED).set(Boolean.TRUE);
+                Channel ch = (Channel) done.getNow();
+                ch.attr(LEASED).set(Boolean.TRUE);
                 inFlight.incrementAndGet();
+                leased.setSuccess(ch);
+            } else {
+                leased.setFailure(done.cause());
             }
         });
-        return f;
+        return leased;
     }
 
     /** Gives a channel back; a closed channel is dropped and its slot freed. Releasing twice is harmless. */

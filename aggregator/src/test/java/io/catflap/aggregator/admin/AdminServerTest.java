@@ -73,8 +73,8 @@ class AdminServerTest {
         assertEquals("text/plain; version=0.0.4; charset=utf-8", r.headers().firstValue("content-type").orElseThrow());
         String body = r.body();
         assertTrue(body.contains("catflap_rows_in_total{table=\"db.events\"} 7.0"), body);
-        for (String meter : List.of("jvm_memory_used_bytes", "jvm_gc_pause_seconds", "jvm_threads_live_threads",
-                "process_cpu_usage", "process_uptime_seconds", "process_files_open_files",
+        for (String meter : List.of("jvm_memory_used_bytes", "jvm_gc_memory_allocated_bytes",
+                "jvm_threads_live_threads", "process_cpu_usage", "process_uptime_seconds", "process_files_open_files",
                 "process_resident_memory_bytes", "netty_allocator_memory_used_bytes")) {
             assertTrue(body.contains("\n" + meter), meter + " missing from:\n" + body);
         }

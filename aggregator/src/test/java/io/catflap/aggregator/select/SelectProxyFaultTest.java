@@ -122,6 +122,25 @@ class SelectProxyFaultTest {
     }
 
     @Test
+    void aGetWhoseConnectionDiesUnansweredIsTriedOnceMore() throws Exception {
+        AtomicInteger seen = new AtomicInteger();
+        try (FakeUpstream fake = new FakeUpstream((ctx, req) -> {
+            if (seen.incrementAndGet() == 1) {
+                ctx.close(); // as a pooled connection that died under the request
+            } else {
+                ctx.writeAndFlush(text("second try\n"));
+            }
+        });
+             SelectProxyRig rig = new SelectProxyRig(fake.url(), 1);
+             RawHttp http = new RawHttp(rig.port())) {
+            RawHttp.Response r = http.get("/?query=x");
+            assertEquals(200, r.status());
+            assertEquals("second try\n", r.text());
+            assertEquals(1.0, rig.registry.get("catflap.select.retries").counter().count());
+        }
+    }
+
+    @Test
     void upstreamClosingBeforeAnsweringIsA502() throws Exception {
         try (FakeUpstream fake = new FakeUpstream((ctx, req) -> ctx.close());
              SelectProxyRig rig = new SelectProxyRig(fake.url(), 1);
@@ -129,9 +148,11 @@ class SelectProxyFaultTest {
             RawHttp.Response r = http.get("/?query=x");
             assertEquals(502, r.status());
             assertTrue(r.text().contains("failed before answering"), r.text());
-            // Keep-alive survives: the next request is proxied again.
-            assertEquals(502, http.get("/?query=y").status());
-            assertEquals(2, fake.requests.get());
+            assertEquals(2, fake.requests.get(), "a GET is tried twice");
+            // Keep-alive survives; a request with a body is not repeated.
+            http.send("POST / HTTP/1.1\nHost: t", "SELECT 1".getBytes(StandardCharsets.UTF_8));
+            assertEquals(502, http.read().status());
+            assertEquals(3, fake.requests.get());
         }
     }
 }

@@ -178,6 +178,26 @@ class SelectProxyTest {
     }
 
     @Test
+    void clientLeavingDuringASilentQueryFreesTheSlot() throws Exception {
+        String queryId = "catflap-silent-" + UUID.randomUUID();
+        try (SelectProxyRig one = new SelectProxyRig(clickhouse.httpUrl(), 1)) {
+            try (RawHttp http = new RawHttp(one.port())) {
+                // Never answers on its own: counts an endless table (max_execution_time is only a safety net).
+                http.send("GET " + q("SELECT count() FROM system.numbers") + "&max_execution_time=60&query_id="
+                        + queryId + " HTTP/1.1\nHost: t", new byte[0]);
+                Waits.until("the query runs", () -> !"0".equals(clickhouse.query(
+                        "SELECT count() FROM system.processes WHERE query_id = '" + queryId + "' FORMAT TSV").strip()));
+            }
+            try (RawHttp http = new RawHttp(one.port())) {
+                assertEquals("free\n", http.get(q("SELECT 'free' FORMAT TSV")).text());
+            }
+            assertEquals(1.0, one.failures("client_closed"));
+        } finally {
+            clickhouse.query("KILL QUERY WHERE query_id = '" + queryId + "' SYNC FORMAT TSV");
+        }
+    }
+
+    @Test
     void aClientThatStopsReadingStopsTheUpstreamRead() throws Exception {
         try (SelectProxyRig one = new SelectProxyRig(clickhouse.httpUrl(), 1);
              RawHttp http = new RawHttp(one.port())) {

@@ -46,7 +46,8 @@ public final class MemoryBuffers {
         this.capBytes = capBytes;
         this.maxSendSize = maxSendSize;
         this.metrics = metrics;
-        Gauge.builder("catflap.client.buffered.bytes", this, MemoryBuffers::totalBytes).register(metrics.registry());
+        Gauge.builder("catflap.client.buffered.bytes", this, MemoryBuffers::totalBytes)
+                .description("Bytes held in memory buffers, waiting or being sent").register(metrics.registry());
     }
 
     /** Buffers a write; false when the table's buffer is full (the write is refused and counted). */

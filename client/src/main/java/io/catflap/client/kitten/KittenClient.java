@@ -103,7 +103,12 @@ public final class KittenClient implements AutoCloseable {
                 next.completeExceptionally(f.cause());
                 return;
             }
+            // The connect listener runs before channelActive, so the handshake handler is still in place.
             KittenHandshakeHandler handshake = (KittenHandshakeHandler) cf.channel().pipeline().get(KittenHandshakeHandler.NAME);
+            if (handshake == null) {
+                next.completeExceptionally(new ClosedChannelException());
+                return;
+            }
             handshake.result().whenComplete((v, err) -> {
                 if (err == null) {
                     next.complete(cf.channel());

@@ -1,6 +1,7 @@
 package io.catflap.client.persist;
 
 import java.io.IOException;
+import java.nio.file.NoSuchFileException;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -41,7 +42,14 @@ final class BatchReader implements AutoCloseable {
             return new Batch(List.of(), 0, from, false);
         }
         long off = seg.seq() == from.segment() ? from.offset() : 0;
-        SegmentReader r = readerFor(seg);
+        SegmentReader r;
+        try {
+            r = readerFor(seg);
+        } catch (NoSuchFileException e) {
+            log.warn("Segment {} of {} disappeared (deleted by hand?); its undelivered rows are lost",
+                    seg.path(), stream.table);
+            return new Batch(List.of(), 0, new Position(seg.seq(), seg.limit()), true);
+        }
         if (off == 0) {
             SegmentFormat.Header header = r.header();
             if (header != null) {

@@ -245,7 +245,7 @@ final class TableStream {
     }
 
     private void retireFile(Path segment) throws IOException {
-        if (options.markAsDone()) {
+        if (options.markAsDone() && Files.exists(segment)) {
             Files.move(segment, segment.resolveSibling(segment.getFileName() + DONE_SUFFIX),
                     StandardCopyOption.REPLACE_EXISTING);
         } else {

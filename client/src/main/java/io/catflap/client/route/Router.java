@@ -137,6 +137,7 @@ public final class Router implements AutoCloseable {
         return targets.computeIfAbsent(hostPort, hp -> {
             Target t = new Target(destinations.apply(hp));
             Gauge.builder("catflap.client.destination.up", t, x -> x.healthy ? 1 : 0)
+                    .description("1 while the destination is in rotation, 0 while health checks keep it out")
                     .tag("destination", hp).register(metrics.registry());
             return t;
         });

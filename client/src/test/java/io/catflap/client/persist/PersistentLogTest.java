@@ -1,6 +1,6 @@
 package io.catflap.client.persist;
 
-import static io.catflap.client.persist.RecordingSink.await;
+import static io.catflap.client.persist.Eventually.await;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -158,6 +158,22 @@ class PersistentLogTest {
         }
         assertEquals(List.of("(30)"), again.tuples(TABLE));
         assertEquals(0, counter("corrupt_records"));
+    }
+
+    @Test
+    void segmentDeletedByHandIsSkipped() throws Exception {
+        try (PersistentLog plog = new PersistentLog(dir, options(75, true, 1 << 20), registry)) {
+            appendTuples(plog, 0, 30); // a 30-byte header and 15- or 16-byte records: 3 records per segment
+        }
+        Files.delete(files(".seg").get(1));
+        RecordingSink sink = new RecordingSink();
+        try (PersistentLog plog = new PersistentLog(dir, options(75, true, 1 << 20), registry)) {
+            plog.startSender(sink);
+            await(() -> sink.tuples(TABLE).size() == 27, "the other 27 tuples");
+        }
+        List<String> expected = new ArrayList<>(tuples(0, 30));
+        expected.removeAll(tuples(3, 6));
+        assertEquals(expected, sink.tuples(TABLE));
     }
 
     @Test
