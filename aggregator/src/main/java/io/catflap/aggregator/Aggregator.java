@@ -4,6 +4,7 @@ import io.catflap.aggregator.admin.AdminServer;
 import io.catflap.aggregator.batch.BatchMemory;
 import io.catflap.aggregator.batch.Batcher;
 import io.catflap.aggregator.ingest.BadRequests;
+import io.catflap.aggregator.ingest.IdleTimeoutHandler;
 import io.catflap.aggregator.ingest.Ingest;
 import io.catflap.aggregator.ingest.ProtocolSniffer;
 import io.catflap.aggregator.ingest.ReadGate;
@@ -14,6 +15,7 @@ import io.catflap.aggregator.upstream.ServerVersionProbe;
 import io.catflap.aggregator.upstream.UpstreamExchange;
 import io.catflap.aggregator.upstream.UpstreamInsert;
 import io.catflap.aggregator.upstream.UpstreamPool;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -58,6 +60,7 @@ public final class Aggregator implements AutoCloseable {
     private final Ingest ingest;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AggregatorStatus status;
+    private final Counter idleClosed;
     private final AtomicBoolean closed = new AtomicBoolean();
     private Channel server;
     private AdminServer admin;
@@ -85,6 +88,8 @@ public final class Aggregator implements AutoCloseable {
                 config.batchBytes(), () -> new SelectProxyHandler(selects));
         Gauge.builder("catflap.connections.open", connections, ChannelGroup::size)
                 .description("Client connections open on the data port").register(registry);
+        this.idleClosed = Counter.builder("catflap.connections.idle_closed")
+                .description("Connections closed after the idle timeout without a request").register(registry);
         this.status = new AggregatorStatus(config, batcher, gate, memory, connections, insertPool, selects);
     }
 
@@ -117,7 +122,9 @@ public final class Aggregator implements AutoCloseable {
                     protected void initChannel(SocketChannel ch) {
                         connections.add(ch);
                         ch.pipeline().addLast(ReadGateHandler.NAME, new ReadGateHandler(gate, ingest.bad()))
-                                .addLast("sniffer", new ProtocolSniffer(ingest));
+                                .addLast("sniffer", new ProtocolSniffer(ingest))
+                                .addLast(IdleTimeoutHandler.NAME,
+                                        new IdleTimeoutHandler(config.idleTimeoutMillis(), idleClosed));
                     }
                 })
                 .bind(config.listen()).sync().channel();

@@ -19,6 +19,9 @@ public final class AggregatorConfig {
      */
     public static final long DEFAULT_FLUSH_INTERVAL_MILLIS = 200;
 
+    /** kittenhouse's server drops a connection idle for a minute; its clients expect it and reconnect. */
+    public static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 60_000;
+
     private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 8124);
     private InetSocketAddress admin = new InetSocketAddress("127.0.0.1", 8125);
     private URI clickhouse = URI.create("http://127.0.0.1:8123");
@@ -34,6 +37,7 @@ public final class AggregatorConfig {
     private long retryDeadlineMillis = 60_000;
     private long insertTimeoutMillis = 60_000;
     private long shutdownGraceMillis = 30_000;
+    private long idleTimeoutMillis = DEFAULT_IDLE_TIMEOUT_MILLIS;
     private TokenTable tokens = TokenTable.none();
 
     public InetSocketAddress listen() {
@@ -170,6 +174,16 @@ public final class AggregatorConfig {
 
     public AggregatorConfig shutdownGraceMillis(long v) {
         shutdownGraceMillis = positive(v, "shutdownGraceMillis");
+        return this;
+    }
+
+    /** How long a connection may stay idle between requests before it is closed. */
+    public long idleTimeoutMillis() {
+        return idleTimeoutMillis;
+    }
+
+    public AggregatorConfig idleTimeoutMillis(long v) {
+        idleTimeoutMillis = positive(v, "idleTimeoutMillis");
         return this;
     }
 

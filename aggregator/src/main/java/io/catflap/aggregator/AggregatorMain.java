@@ -110,6 +110,14 @@ public final class AggregatorMain implements Callable<Integer> {
                     + "before connections are closed (default ${DEFAULT-VALUE}, under systemd's 90 s stop timeout).")
     Duration shutdownGrace;
 
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
+            converter = DurationConverter.class,
+            description = "A connection idle this long between requests is closed; one reading a request, waiting "
+                    + "for a read permit or for its answers never is (default ${DEFAULT-VALUE}, as kittenhouse's "
+                    + "server, whose clients reconnect on their own; frees the sockets of hosts that vanished "
+                    + "without closing them).")
+    Duration idleTimeout;
+
     @Option(names = "--tokens", paramLabel = "FILE",
             description = "Bearer tokens, one per line: '<token> <db.table|db.*|*>[, ...]'. When given, KITTEN "
                     + "clients and HTTP clients without ClickHouse credentials must present one (default: none "
@@ -160,6 +168,7 @@ public final class AggregatorMain implements Callable<Integer> {
                 .retryDeadlineMillis(retryDeadline.toMillis())
                 .insertTimeoutMillis(insertTimeout.toMillis())
                 .shutdownGraceMillis(shutdownGrace.toMillis())
+                .idleTimeoutMillis(idleTimeout.toMillis())
                 .tokens(tokens == null ? TokenTable.none() : TokenTable.load(tokens));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         AdminServer.bindJvmMetrics(registry);

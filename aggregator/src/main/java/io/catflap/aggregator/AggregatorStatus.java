@@ -4,6 +4,7 @@ import io.catflap.aggregator.admin.StatusSource;
 import io.catflap.aggregator.batch.BatchMemory;
 import io.catflap.aggregator.batch.Batcher;
 import io.catflap.aggregator.batch.TableBatch;
+import io.catflap.aggregator.batch.TableTotals;
 import io.catflap.aggregator.ingest.ReadGate;
 import io.catflap.aggregator.select.SelectUpstream;
 import io.catflap.aggregator.upstream.UpstreamPool;
@@ -74,31 +75,26 @@ final class AggregatorStatus implements StatusSource {
         return s;
     }
 
-    /** One entry per table: the batches of its keys (users, columns, formats) summed up. */
+    /** One entry per table: its cumulative figures, and the batches of its keys held now summed up. */
     private List<Object> tables() {
-        Map<String, long[]> sums = new TreeMap<>();
-        Map<String, TableBatch.InsertError> errors = new HashMap<>();
+        Map<String, long[]> batches = new HashMap<>();
         for (TableBatch t : batcher.tables()) {
-            String name = t.key().tableName();
             long[] open = t.openBatch();
-            long[] sum = sums.computeIfAbsent(name, k -> new long[8]);
-            long[] add = {t.rowsIn(), t.bytesIn(), t.requestsIn(), open[0], open[1], 0, t.sealedPending(),
-                    t.insertsDone()};
-            for (int i = 0; i < sum.length; i++) {
-                sum[i] += add[i];
-            }
-            sum[5] = Math.max(sum[5], open[2]);
-            TableBatch.InsertError e = t.lastError();
-            if (e != null) {
-                errors.merge(name, e, (a, b) -> a.atMillis() >= b.atMillis() ? a : b);
-            }
+            long[] sum = batches.computeIfAbsent(t.key().tableName(), k -> new long[4]);
+            sum[0] += open[0];
+            sum[1] += open[1];
+            sum[2] = Math.max(sum[2], open[2]);
+            sum[3] += t.sealedPending();
         }
+        Map<String, TableTotals> totals = new TreeMap<>();
+        batcher.totals().forEach(t -> totals.put(t.table(), t));
         List<Object> tables = new ArrayList<>();
-        sums.forEach((name, v) -> {
-            TableBatch.InsertError e = errors.get(name);
-            tables.add(map("table", name, "rowsIn", v[0], "bytesIn", v[1], "requestsIn", v[2],
-                    "openBatchBytes", v[3], "openBatchRows", v[4], "openBatchAgeMillis", v[5],
-                    "sealedBatches", v[6], "insertsDone", v[7], "lastError", e == null ? null : error(e)));
+        totals.forEach((name, t) -> {
+            long[] b = batches.getOrDefault(name, new long[4]);
+            TableBatch.InsertError e = t.lastError();
+            tables.add(map("table", name, "rowsIn", t.rowsIn(), "bytesIn", t.bytesIn(), "requestsIn", t.requestsIn(),
+                    "openBatchBytes", b[0], "openBatchRows", b[1], "openBatchAgeMillis", b[2],
+                    "sealedBatches", b[3], "insertsDone", t.insertsDone(), "lastError", e == null ? null : error(e)));
         });
         return tables;
     }

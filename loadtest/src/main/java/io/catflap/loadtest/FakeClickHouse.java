@@ -98,6 +98,8 @@ public final class FakeClickHouse implements AutoCloseable {
         private boolean insert;
         private boolean keepAlive;
         private final StringBuilder queryBody = new StringBuilder();
+        private long resumeAtNanos;
+        private boolean paused;
         private String query = "";
 
         @Override
@@ -126,16 +128,33 @@ public final class FakeClickHouse implements AutoCloseable {
             }
         }
 
+        /**
+         * Books {@code bytes} on the shared ingest rate and stops reading this connection until the last booked
+         * slot starts, so that a connection is never more than one socket read ahead of the rate.
+         */
         private void throttle(ChannelHandlerContext ctx, int bytes) {
             long now = System.nanoTime();
-            long delay = ingest.reserve(now, bytes) - now;
-            if (delay > 0) {
-                ctx.channel().config().setAutoRead(false);
-                ctx.executor().schedule(() -> {
-                    ctx.channel().config().setAutoRead(true);
-                    ctx.read();
-                }, delay, TimeUnit.NANOSECONDS);
+            long slot = ingest.reserve(now, bytes);
+            if (!paused || slot - resumeAtNanos > 0) {
+                resumeAtNanos = slot;
             }
+            if (!paused && resumeAtNanos - now > 0) {
+                paused = true;
+                ctx.channel().config().setAutoRead(false);
+                resumeLater(ctx);
+            }
+        }
+
+        private void resumeLater(ChannelHandlerContext ctx) {
+            ctx.executor().schedule(() -> {
+                if (resumeAtNanos - System.nanoTime() > 0) {
+                    resumeLater(ctx);
+                    return;
+                }
+                paused = false;
+                ctx.channel().config().setAutoRead(true);
+                ctx.read();
+            }, resumeAtNanos - System.nanoTime(), TimeUnit.NANOSECONDS);
         }
 
         private void answer(ChannelHandlerContext ctx) {

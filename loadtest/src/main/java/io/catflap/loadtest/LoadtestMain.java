@@ -245,6 +245,7 @@ public final class LoadtestMain implements Callable<Integer> {
      */
     private double phase(Target t, Workload workload, Stats stats, long millis, long requests, int idleCount,
             boolean live, ProcSampler... processes) throws InterruptedException {
+        boolean terminal = err == System.err && System.console() != null;
         try (LoadRun load = new LoadRun(t, workload, stats, rate, requests, requestTimeoutMillis,
                 new KittenOptions(token, lz4), ioThreads)) {
             if (idleCount > 0) {
@@ -271,8 +272,14 @@ public final class LoadtestMain implements Callable<Integer> {
                     break;
                 }
                 if (wait == 1000 && live) {
-                    err.println(progress.next((System.nanoTime() - start) / 1e9, load.openConnections()));
+                    String line = progress.next((System.nanoTime() - start) / 1e9, load.openConnections());
+                    // On a terminal the line is redrawn in place; in a log each second gets its own line.
+                    err.print(terminal ? "\r" + line + "\u001b[K" : line + System.lineSeparator());
+                    err.flush();
                 }
+            }
+            if (terminal && live) {
+                err.println();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
             for (ProcSampler s : processes) {

@@ -16,11 +16,12 @@ enum Preset {
     IDLE_10K(false, "--idle=10000", "--connections=300", "--rows-per-request=10", "--rate=1000", "--tables=4",
             "--duration=15s"),
     /**
-     * Starts the built-in fake ClickHouse that ingests slowly; point the target's upstream at it to see
-     * backpressure and bounded memory. The fake stores nothing, so there is nothing to verify.
+     * Starts the built-in fake ClickHouse, which ingests slowly; point the target's upstream at it. 300 senders
+     * with 1 MiB requests offer far more than it drains, so the target must push back instead of buffering it all:
+     * watch its peak RSS. The fake stores nothing, so there is nothing to verify.
      */
-    SLOW_UPSTREAM(true, "--connections=200", "--rows-per-request=100", "--row-size=100", "--tables=4",
-            "--fake-upstream-rate=2MiB", "--duration=15s"),
+    SLOW_UPSTREAM(true, "--connections=300", "--rows-per-request=1000", "--row-size=1000", "--tables=4",
+            "--fake-upstream-rate=4MiB", "--duration=15s"),
     /** Inserts with a fifth of the requests being SELECTs (HTTP and local targets). */
     SELECT_MIX(false, "--connections=50", "--rows-per-request=10", "--tables=2", "--select-share=0.2", "--duration=15s");
 

@@ -65,15 +65,18 @@ final class LocalClickHouse implements AutoCloseable {
 
     /** Starts a server and waits until it answers {@code /ping}; retries on fresh ports if it does not come up. */
     static LocalClickHouse start(Path binary) {
-        return start(binary, Path.of(System.getProperty("java.io.tmpdir")));
+        return start(binary, Path.of(System.getProperty("java.io.tmpdir")), ProcessHandle.current().pid());
     }
 
-    /** As {@link #start(Path)}, with the server's directory created under {@code parent}. */
-    static LocalClickHouse start(Path binary, Path parent) {
+    /**
+     * As {@link #start(Path)}, with the server's directory created under {@code parent} and the server bound to
+     * the life of process {@code ownerPid} instead of this JVM.
+     */
+    static LocalClickHouse start(Path binary, Path parent, long ownerPid) {
         IllegalStateException failure = null;
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
             try {
-                return startOnce(binary, parent);
+                return startOnce(binary, parent, ownerPid);
             } catch (IllegalStateException e) {
                 if (failure == null) {
                     failure = e;
@@ -85,7 +88,7 @@ final class LocalClickHouse implements AutoCloseable {
         throw failure;
     }
 
-    private static LocalClickHouse startOnce(Path binary, Path parent) {
+    private static LocalClickHouse startOnce(Path binary, Path parent, long ownerPid) {
         Path dir;
         int httpPort = freePort();
         int tcpPort = freePort();
@@ -101,7 +104,7 @@ final class LocalClickHouse implements AutoCloseable {
         Process watchdog;
         try {
             watchdog = new ProcessBuilder("sh", "-c", WATCHDOG, "catflap-clickhouse",
-                    binary.toString(), dir.toString(), Long.toString(ProcessHandle.current().pid()))
+                    binary.toString(), dir.toString(), Long.toString(ownerPid))
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.DISCARD)
                     .start();

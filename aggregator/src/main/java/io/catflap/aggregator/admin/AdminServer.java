@@ -24,6 +24,8 @@ import io.netty.handler.codec.http.HttpServerKeepAliveHandler;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.net.InetSocketAddress;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The admin port: {@code /metrics} (Prometheus text), {@code /health}, {@code /status} (JSON) and the live status
@@ -31,7 +33,9 @@ import java.util.concurrent.TimeUnit;
  */
 public final class AdminServer implements AutoCloseable {
 
-    /** Admin requests are GETs; anything with a larger body is refused by the aggregator. */
+    private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
+
+    /** Admin requests are GETs; a request with a larger body is refused (413). */
     private static final int MAX_REQUEST_BYTES = 16 << 10;
 
     private final Channel channel;
@@ -60,8 +64,14 @@ public final class AdminServer implements AutoCloseable {
                     }
                 })
                 .bind(addr).sync().channel();
-        ScheduledFuture<?> sampler = group.next().scheduleAtFixedRate(
-                () -> rates.sample(status.snapshot(), System.nanoTime()), 0, 1, TimeUnit.SECONDS);
+        ScheduledFuture<?> sampler = group.next().scheduleAtFixedRate(() -> {
+            try {
+                rates.sample(status.snapshot(), System.nanoTime());
+            } catch (RuntimeException e) {
+                // Caught so that the next sample is still taken (a periodic task that throws is not run again).
+                log.warn("status snapshot failed; ingest rates skip this sample", e);
+            }
+        }, 0, 1, TimeUnit.SECONDS);
         return new AdminServer(channel, sampler);
     }
 

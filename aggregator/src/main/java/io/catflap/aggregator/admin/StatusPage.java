@@ -147,14 +147,21 @@ function errorText(e) {
   return e.code != null && !message.startsWith("Code: " + e.code) ? "Code: " + e.code + ". " + message : message;
 }
 
-function renderTables(tables) {
-  const body = document.getElementById("tables");
+// Empties a table body; true when there are rows to add, else it shows emptyText instead.
+function clearRows(id, items, emptyText) {
+  const body = document.getElementById(id);
   body.replaceChildren();
-  if (!tables || tables.length === 0) {
-    const tr = body.insertRow();
-    cell(tr, null, "no tables yet", "empty").colSpan = 10;
-    return;
+  if (!items || items.length === 0) {
+    const columns = body.closest("table").tHead.rows[0].cells.length;
+    cell(body.insertRow(), null, emptyText, "empty").colSpan = columns;
+    return false;
   }
+  return true;
+}
+
+function renderTables(tables) {
+  if (!clearRows("tables", tables, "no tables yet")) return;
+  const body = document.getElementById("tables");
   for (const t of tables) {
     const tr = body.insertRow();
     tr.dataset.table = t.table;
@@ -173,13 +180,8 @@ function renderTables(tables) {
 }
 
 function renderErrors(errors) {
+  if (!clearRows("errors", errors, "none")) return;
   const body = document.getElementById("errors");
-  body.replaceChildren();
-  if (!errors || errors.length === 0) {
-    const tr = body.insertRow();
-    cell(tr, null, "none", "empty").colSpan = 4;
-    return;
-  }
   for (const e of errors) {
     const tr = body.insertRow();
     cell(tr, e.at, e.at ? new Date(e.at).toLocaleTimeString() : "");

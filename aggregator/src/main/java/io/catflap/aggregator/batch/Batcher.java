@@ -5,9 +5,11 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.concurrent.EventExecutor;
+import io.netty.util.concurrent.ScheduledFuture;
 import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -16,9 +18,17 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Entry of the batching step: routes every request to the open {@link TableBatch} of its key, or straight to the
  * writer as a batch of its own when its body cannot be merged (format, encoding) or is larger than a batch.
+ *
+ * <p>Keys come and go (a user's columns, settings, formats): the state of a key whose batches have been idle for
+ * {@link #retireAfterNanos(long) a while} is dropped, so that the map holds only keys in use. Each table's
+ * cumulative figures stay in its {@link TableTotals}.
  */
 public final class Batcher {
     private static final int MAX_RECENT_ERRORS = 20;
+    /** A key idle for fewer flush intervals is kept: senders that pause for a few flushes are common. */
+    private static final int RETIRE_AFTER_FLUSHES = 10;
+    /** ... and for less than this: re-creating a key's state for a sender that writes every second is waste. */
+    private static final long MIN_RETIRE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(5);
 
     private final int batchBytes;
     private final long flushIntervalNanos;
@@ -29,6 +39,9 @@ public final class Batcher {
     private final BatchWriter writer;
     private final MeterRegistry registry;
     private final ConcurrentMap<BatchKey, TableBatch> tables = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, TableTotals> totals = new ConcurrentHashMap<>();
+    private final long retireAfterNanos;
+    private final ScheduledFuture<?> retirer;
     private final AtomicInteger congestedTables = new AtomicInteger();
     private final ArrayDeque<RecentError> recentErrors = new ArrayDeque<>();
     private volatile boolean closed;
@@ -39,6 +52,15 @@ public final class Batcher {
      */
     public Batcher(int batchBytes, long flushIntervalMillis, int maxSealedPerTable, ByteBufAllocator alloc,
                    EventExecutor timer, BatchMemory memory, BatchWriter writer, MeterRegistry registry) {
+        this(batchBytes, flushIntervalMillis, maxSealedPerTable, alloc, timer, memory, writer, registry,
+                retireAfterNanos(flushIntervalMillis));
+    }
+
+    /** @param retireAfterNanos how long a key's batches must have been idle before its state is dropped */
+    Batcher(int batchBytes, long flushIntervalMillis, int maxSealedPerTable, ByteBufAllocator alloc,
+            EventExecutor timer, BatchMemory memory, BatchWriter writer, MeterRegistry registry,
+            long retireAfterNanos) {
+        this.retireAfterNanos = retireAfterNanos;
         this.batchBytes = batchBytes;
         this.flushIntervalNanos = TimeUnit.MILLISECONDS.toNanos(flushIntervalMillis);
         this.maxSealedPerTable = maxSealedPerTable;
@@ -49,6 +71,17 @@ public final class Batcher {
         this.registry = registry;
         Gauge.builder("catflap.batch.held_bytes", memory, BatchMemory::held)
                 .description("Bytes held in open, sealed and in-flight batches").baseUnit("bytes").register(registry);
+        Gauge.builder("catflap.batch.keys", tables, Map::size)
+                .description("Batch keys (credentials, table, columns, format, settings) with state held")
+                .register(registry);
+        long sweep = Math.max(1, retireAfterNanos / 2);
+        this.retirer = timer.scheduleAtFixedRate(this::retireIdle, sweep, sweep, TimeUnit.NANOSECONDS);
+    }
+
+    /** How long a key's batches must have been idle before its state is dropped, by default. */
+    static long retireAfterNanos(long flushIntervalMillis) {
+        return Math.max(MIN_RETIRE_AFTER_NANOS, TimeUnit.MILLISECONDS.toNanos(flushIntervalMillis)
+                * RETIRE_AFTER_FLUSHES);
     }
 
     /**
@@ -60,26 +93,58 @@ public final class Batcher {
             ack.complete(new InsertResult(503, "catflap is shutting down"));
             return;
         }
-        long rows = key.format().rowsUpperBound(body);
-        TableBatch tb = table(key);
         if (body.readableBytes() == 0) {
             ack.complete(InsertResult.OK);
-        } else if (!key.mergeable() || body.readableBytes() > batchBytes || rows > TableBatch.MAX_ROWS) {
-            tb.count(body.readableBytes(), rows);
+            return;
+        }
+        long rows = key.format().rowsUpperBound(body);
+        if (!key.mergeable() || body.readableBytes() > batchBytes || rows > TableBatch.MAX_ROWS) {
+            TableBatch tb = table(key);
+            while (!tb.takeAlone(body.readableBytes(), rows)) {
+                tb = replaceRetired(key, tb);
+            }
             writeTracked(Batch.single(key, body.retain(), rows, ack, memory), tb);
-        } else {
-            tb.append(body, rows, ack);
+            return;
+        }
+        TableBatch tb = table(key);
+        while (!tb.append(body, rows, ack)) {
+            tb = replaceRetired(key, tb);
         }
     }
 
     /** Counts a request whose body was streamed upstream on its own, past batching. */
     public void streamed(BatchKey key, int bytes, long rows) {
-        table(key).count(bytes, rows);
+        totals(key.tableName()).count(bytes, rows);
     }
 
     private TableBatch table(BatchKey key) {
-        return tables.computeIfAbsent(key, k ->
-                new TableBatch(k, batchBytes, flushIntervalNanos, alloc, timer, memory, this::writeTracked, registry));
+        return tables.computeIfAbsent(key, k -> new TableBatch(k, batchBytes, flushIntervalNanos, alloc, timer,
+                memory, this::writeTracked, totals(k.tableName())));
+    }
+
+    private TableTotals totals(String table) {
+        return totals.computeIfAbsent(table, t -> new TableTotals(t, registry));
+    }
+
+    /** The retirer took {@code retired} meanwhile: drops it (if the retirer did not yet) for a fresh state. */
+    private TableBatch replaceRetired(BatchKey key, TableBatch retired) {
+        tables.remove(key, retired);
+        return table(key);
+    }
+
+    /** Drops the state of keys whose batches have been idle long enough (runs on the timer). */
+    private void retireIdle() {
+        long now = System.nanoTime();
+        tables.forEach((key, tb) -> {
+            if (tb.retireIfIdle(now, retireAfterNanos)) {
+                tables.remove(key, tb);
+            }
+        });
+    }
+
+    /** Keys whose state is held. */
+    int size() {
+        return tables.size();
     }
 
     private void writeTracked(Batch batch, TableBatch owner) {
@@ -117,6 +182,7 @@ public final class Batcher {
     /** Seals every open batch and refuses further requests with 503. */
     public void close() {
         closed = true;
+        retirer.cancel(false);
         tables.values().forEach(TableBatch::flush);
     }
 
@@ -130,7 +196,13 @@ public final class Batcher {
     /** An insert error and the table it happened on. */
     public record RecentError(String table, TableBatch.InsertError error) { }
 
+    /** The keys whose state is held now. */
     public Collection<TableBatch> tables() {
         return tables.values();
+    }
+
+    /** Every table seen so far, with its cumulative figures. */
+    public Collection<TableTotals> totals() {
+        return totals.values();
     }
 }

@@ -1,18 +1,19 @@
 package io.catflap.aggregator.batch;
 
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The open batch of one {@link BatchKey}: requests are appended until the batch reaches the byte or row limit or
  * is flush-interval old, then it is sealed and handed on. Thread-safe: connections on any event loop append.
+ *
+ * <p>A key that has had no open and no sealed batch for a while is {@linkplain #retireIfIdle retired} and dropped
+ * by the {@link Batcher}; a retired instance refuses requests, so that none is left behind in it, and the
+ * {@link Batcher} makes a fresh one.
  */
 public final class TableBatch {
     /** ClickHouse commits an insert in blocks of max_insert_block_size rows; below it an insert is atomic. */
@@ -26,23 +27,20 @@ public final class TableBatch {
     private final EventExecutor timer;
     private final BatchMemory memory;
     private final BatchSink sealed;
+    private final TableTotals totals;
     private final AtomicInteger sealedPending = new AtomicInteger();
-    private final AtomicLong rowsIn = new AtomicLong();
-    private final AtomicLong bytesIn = new AtomicLong();
-    private final AtomicLong requestsIn = new AtomicLong();
-    private final AtomicLong insertsDone = new AtomicLong();
-    private final Counter rowsCounter;
-    private final Counter bytesCounter;
-    private volatile InsertError lastError;
+    /** When a batch was last opened or answered, or a request inserted on its own (System.nanoTime). */
+    private volatile long lastActive = System.nanoTime();
 
     private Batch open;
     private ScheduledFuture<?> flushTimer;
+    private boolean retired;
 
     /** The latest error ClickHouse or the upstream gave for this key. */
     public record InsertError(long atMillis, int code, String message) { }
 
     TableBatch(BatchKey key, int maxBytes, long flushIntervalNanos, ByteBufAllocator alloc, EventExecutor timer,
-               BatchMemory memory, BatchSink sealed, MeterRegistry registry) {
+               BatchMemory memory, BatchSink sealed, TableTotals totals) {
         this.key = key;
         this.maxBytes = maxBytes;
         this.flushIntervalNanos = flushIntervalNanos;
@@ -50,26 +48,27 @@ public final class TableBatch {
         this.timer = timer;
         this.memory = memory;
         this.sealed = sealed;
-        String table = key.tableName();
-        this.rowsCounter = Counter.builder("catflap.ingest.rows")
-                .description("Rows received (an upper bound for VALUES and binary formats)")
-                .tag("table", table).register(registry);
-        this.bytesCounter = Counter.builder("catflap.ingest.bytes").description("Body bytes received")
-                .baseUnit("bytes").tag("table", table).register(registry);
+        this.totals = totals;
     }
 
-    /** Appends a copy of {@code body} (not released); seals first if it would not fit, and after if full. */
-    void append(ByteBuf body, long rows, Ack ack) {
-        count(body.readableBytes(), rows);
+    /**
+     * Appends a copy of {@code body} (not released); seals first if it would not fit, and after if full. False,
+     * with nothing done, when this key was retired meanwhile.
+     */
+    boolean append(ByteBuf body, long rows, Ack ack) {
         Batch full = null;
         Batch done = null;
         synchronized (this) {
+            if (retired) {
+                return false;
+            }
             if (open != null && (open.sizeWith(body.readableBytes()) > maxBytes || open.rows() + rows > MAX_ROWS)) {
                 full = sealLocked();
             }
             if (open == null) {
                 open = Batch.open(key, alloc, Math.min(maxBytes, Math.max(INITIAL_CAPACITY, body.readableBytes() * 2)),
                         maxBytes + 1, memory);
+                lastActive = System.nanoTime();
                 Batch mine = open;
                 flushTimer = timer.schedule(() -> sealIfOpen(mine), flushIntervalNanos, TimeUnit.NANOSECONDS);
             }
@@ -78,17 +77,35 @@ public final class TableBatch {
                 done = sealLocked();
             }
         }
+        totals.count(body.readableBytes(), rows);
         handOn(full);
         handOn(done);
+        return true;
     }
 
-    /** Counts a request of this key that bypasses the open batch (inserted on its own). */
-    void count(int bytes, long rows) {
-        requestsIn.incrementAndGet();
-        bytesIn.addAndGet(bytes);
-        rowsIn.addAndGet(rows);
-        rowsCounter.increment(rows);
-        bytesCounter.increment(bytes);
+    /**
+     * Takes a request of this key that bypasses the open batch (inserted on its own): counts it and keeps the key
+     * from retiring for a while. False, with nothing done, when this key was retired meanwhile.
+     */
+    synchronized boolean takeAlone(int bytes, long rows) {
+        if (retired) {
+            return false;
+        }
+        lastActive = System.nanoTime();
+        totals.count(bytes, rows);
+        return true;
+    }
+
+    /**
+     * Retires this key if it has had no open and no sealed batch for {@code idleNanos}; true if it is retired.
+     * A request that takes it after {@link #takeAlone} but before its batch was counted in is safe: it refreshed
+     * the idle time.
+     */
+    synchronized boolean retireIfIdle(long nowNanos, long idleNanos) {
+        if (!retired && open == null && sealedPending.get() == 0 && nowNanos - lastActive >= idleNanos) {
+            retired = true;
+        }
+        return retired;
     }
 
     /** Seals the open batch now (flush interval or shutdown). */
@@ -131,10 +148,8 @@ public final class TableBatch {
 
     /** Counts a sealed batch that was fully answered; returns how many are still pending. */
     int sealedDone(InsertError errorOrNull) {
-        insertsDone.incrementAndGet();
-        if (errorOrNull != null) {
-            lastError = errorOrNull;
-        }
+        totals.done(errorOrNull);
+        lastActive = System.nanoTime();   // before the count drops: whoever sees it drop sees this too
         return sealedPending.decrementAndGet();
     }
 
@@ -147,24 +162,9 @@ public final class TableBatch {
         return sealedPending.get();
     }
 
-    public long rowsIn() {
-        return rowsIn.get();
-    }
-
-    public long bytesIn() {
-        return bytesIn.get();
-    }
-
-    public long requestsIn() {
-        return requestsIn.get();
-    }
-
-    public long insertsDone() {
-        return insertsDone.get();
-    }
-
-    public InsertError lastError() {
-        return lastError;
+    /** The figures of this key's table, shared with the table's other keys. */
+    public TableTotals totals() {
+        return totals;
     }
 
     /** Open batch bytes, rows and age in millis (zeros when none is open). */

@@ -47,9 +47,10 @@ final class KittenHandshakeHandler extends ByteToMessageDecoder {
         }
         ctx.writeAndFlush(Unpooled.wrappedBuffer(HandshakeReply.meow()));
         ReadGateHandler.requestRead(ctx);
+        // codec in front of the idle timeout, so that it sees whole frames; the request handler behind it
         ctx.pipeline().addAfter(ctx.name(), "kitten-encoder", new ResponseFrameEncoder())
                 .addAfter("kitten-encoder", "kitten-decoder", new RequestFrameDecoder(ingest.maxRequestBytes()))
-                .addAfter("kitten-decoder", "kitten", new KittenRequestHandler(ingest, access.get()));
+                .addAfter(IdleTimeoutHandler.NAME, "kitten", new KittenRequestHandler(ingest, access.get()));
         ctx.pipeline().remove(this);
     }
 

@@ -11,7 +11,8 @@ import java.util.List;
 
 /**
  * Decides from the first bytes what a connection speaks: {@code "KITTEN "} starts a KITTEN handshake, anything
- * else is HTTP. Replaces itself with the matching pipeline and hands it the bytes read so far.
+ * else is HTTP. Replaces itself with the matching pipeline and hands it the bytes read so far: decoders in front of
+ * the {@link IdleTimeoutHandler} behind it, request handlers behind that.
  */
 public final class ProtocolSniffer extends ByteToMessageDecoder {
     private static final byte[] KITTEN = {'K', 'I', 'T', 'T', 'E', 'N', ' '};
@@ -49,7 +50,7 @@ public final class ProtocolSniffer extends ByteToMessageDecoder {
             p.addAfter(me, "kitten-handshake", new KittenHandshakeHandler(ingest));
         } else {
             p.addAfter(me, "http-codec", new HttpServerCodec());
-            p.addAfter("http-codec", "http-continue", new HttpServerExpectContinueHandler());
+            p.addAfter(IdleTimeoutHandler.NAME, "http-continue", new HttpServerExpectContinueHandler());
             p.addAfter("http-continue", "http-router", new HttpRequestRouter(ingest));
             p.addAfter("http-router", "select", ingest.selectHandler().get());
         }

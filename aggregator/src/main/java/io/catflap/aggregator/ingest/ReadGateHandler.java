@@ -34,6 +34,11 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
         return state == State.READING;
     }
 
+    /** True while no request is being read and none waits for a permit (read by the idle timeout). */
+    boolean betweenRequests() {
+        return state == State.IDLE;
+    }
+
     /** Tells the gate handler of {@code ctx}'s channel that the current request was read completely. */
     public static void requestRead(ChannelHandlerContext ctx) {
         ReadGateHandler h = ctx.pipeline().get(ReadGateHandler.class);

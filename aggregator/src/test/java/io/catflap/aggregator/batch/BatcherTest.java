@@ -13,10 +13,12 @@ import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.EventLoop;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -26,7 +28,7 @@ class BatcherTest {
     private final EventLoop timer = new DefaultEventLoop();
     private final List<Batch> written = new CopyOnWriteArrayList<>();
     private final List<Consumer<TableBatch.InsertError>> dones = new CopyOnWriteArrayList<>();
-    private final List<InsertResult> answers = new ArrayList<>();
+    private final List<InsertResult> answers = Collections.synchronizedList(new ArrayList<>());
     private final BatchMemory memory = new BatchMemory(1 << 20);
 
     @AfterEach
@@ -168,6 +170,82 @@ class BatcherTest {
         dones.get(0).accept(null);
         assertFalse(b.congested());
         assertEquals(1, reliefs[0]);
+    }
+
+    /** A batcher whose writer commits every batch at once and whose keys retire after {@code retireMillis}. */
+    private Batcher committing(long flushMillis, long retireMillis, List<Integer> parts) {
+        return new Batcher(1 << 20, flushMillis, 10, ByteBufAllocator.DEFAULT, timer, memory, (batch, done) -> {
+            parts.add(batch.parts());
+            batch.answer(0, batch.parts(), InsertResult.OK);
+            done.accept(null);
+        }, new SimpleMeterRegistry(), TimeUnit.MILLISECONDS.toNanos(retireMillis));
+    }
+
+    private static BatchKey userKey(int user) {
+        return new BatchKey("user" + user, "p", T, InsertFormat.VALUES, new TreeMap<>(), null);
+    }
+
+    private static void awaitTrue(BooleanSupplier done) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!done.getAsBoolean() && System.nanoTime() < end) {
+            Thread.sleep(10);
+        }
+        assertTrue(done.getAsBoolean());
+    }
+
+    @Test
+    void idleKeysAreDroppedAndTheirTotalsKept() throws InterruptedException {
+        List<Integer> parts = new CopyOnWriteArrayList<>();
+        Batcher b = committing(20, 200, parts);
+        for (int i = 0; i < 1000; i++) {
+            submit(b, userKey(i), "(1,2)");
+        }
+        assertTrue(b.size() > 900, "keys with open batches are held: " + b.size());
+        awaitTrue(() -> b.size() == 0);
+        assertEquals(1000, answers.size());
+        assertEquals(1000, b.totals().iterator().next().requestsIn(), "the table's figures outlive its keys");
+        submit(b, userKey(7), "(3,4)");
+        assertEquals(1, b.size(), "a dropped key comes back fresh");
+        awaitTrue(() -> parts.stream().mapToInt(Integer::intValue).sum() == 1001);
+        assertEquals(1001, b.totals().iterator().next().insertsDone());
+    }
+
+    @Test
+    void keysRetiringWhileRequestsArriveLoseNoRequest() throws InterruptedException {
+        List<Integer> parts = new CopyOnWriteArrayList<>();
+        Batcher b = committing(1, 1, parts);
+        int threads = 4;
+        int perThread = 2000;
+        List<Thread> senders = new ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+            int seed = t;
+            Thread sender = new Thread(() -> {
+                for (int i = 0; i < perThread; i++) {
+                    ByteBuf buf = Unpooled.copiedBuffer("(1,2)", StandardCharsets.UTF_8);
+                    b.submit(userKey((seed + i) % 8), buf, answers::add);
+                    buf.release();
+                    if (i % 100 == 0) {
+                        Thread.yield();
+                    }
+                }
+            });
+            sender.start();
+            senders.add(sender);
+        }
+        for (Thread t : senders) {
+            t.join();
+        }
+        awaitTrue(() -> parts.stream().mapToInt(Integer::intValue).sum() == threads * perThread);
+        synchronized (answers) {
+            assertEquals(threads * perThread, answers.size());
+            assertTrue(answers.stream().allMatch(InsertResult::ok));
+        }
+    }
+
+    @Test
+    void keysRetireAfterTenFlushesButNoSoonerThanFiveSeconds() {
+        assertEquals(TimeUnit.SECONDS.toNanos(5), Batcher.retireAfterNanos(200));
+        assertEquals(TimeUnit.SECONDS.toNanos(10), Batcher.retireAfterNanos(1000));
     }
 
     @Test

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -78,10 +79,19 @@ class SelectHugeResultTest {
             System.out.printf("streamed %d rows, %d bytes through an aggregator with -Xmx%s; its RSS now %s, "
                     + "heap used %s%n", lines, bytes, HEAP, value(metrics, "process_resident_memory_bytes"),
                     value(metrics, "jvm_memory_used_bytes\\{area=\"heap\""));
+        } catch (Throwable t) {
+            throw new AssertionError(t + "\nthe aggregator's warnings and errors:\n" + problems(log), t);
         } finally {
             child.destroy();
             child.waitFor();
         }
+    }
+
+    private static String problems(Path log) throws IOException {
+        return Files.readAllLines(log).stream()
+                .filter(l -> l.contains(" WARN ") || l.contains(" ERROR ") || l.contains("Exception")
+                        || l.contains("Error"))
+                .limit(50).collect(Collectors.joining("\n"));
     }
 
     /** Bytes of "n\tn\n" for n in [0, rows). */

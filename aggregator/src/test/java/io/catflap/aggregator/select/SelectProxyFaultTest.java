@@ -9,7 +9,6 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.DefaultHttpContent;
 import io.netty.handler.codec.http.DefaultHttpResponse;
-import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -84,7 +83,7 @@ class SelectProxyFaultTest {
                 }
                 assertEquals(2, maxConcurrent.get(), "never more than max-selects requests upstream");
                 assertEquals(List.of("/?query=q0", "/?query=q1", "/?query=q2", "/?query=q3", "/?query=q4"), order);
-                assertEquals(2, fake.connections.get(), "the two upstream connections were reused");
+                assertEquals(2, fake.connections(), "the two upstream connections were reused");
             } finally {
                 clients.shutdownNow();
             }
@@ -99,7 +98,7 @@ class SelectProxyFaultTest {
             for (int i = 0; i < 10; i++) {
                 assertEquals("/?query=" + i, http.get("/?query=" + i).text());
             }
-            assertEquals(1, fake.connections.get());
+            assertEquals(1, fake.connections());
         }
     }
 

@@ -51,7 +51,7 @@ class SelectProxyTest {
 
     @Test
     void keepAliveServesSequentialRequestsOnOneConnection() throws Exception {
-        int before = rig.accepted.get();
+        int before = rig.accepted();
         try (RawHttp http = new RawHttp(rig.port())) {
             for (int i = 1; i <= 5; i++) {
                 RawHttp.Response r = http.get(q("SELECT " + i + " * 10 FORMAT TSV"));
@@ -59,7 +59,7 @@ class SelectProxyTest {
                 assertEquals(i * 10 + "\n", r.text());
             }
         }
-        assertEquals(before + 1, rig.accepted.get(), "all five requests used one client connection");
+        assertEquals(before + 1, rig.accepted(), "all five requests used one client connection");
     }
 
     @Test

@@ -62,19 +62,20 @@ public final class KittenClient implements AutoCloseable {
                 .group(group)
                 .channel(NioSocketChannel.class)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.connectTimeout().toMillis())
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel ch) {
-                        long idleMillis = options.idleTimeout().toMillis();
-                        long responseMillis = options.responseTimeout().toMillis();
-                        ch.pipeline()
-                                .addLast(new IdleStateHandler(responseMillis, 0, idleMillis, TimeUnit.MILLISECONDS))
-                                .addLast(KittenHandshakeHandler.NAME, new KittenHandshakeHandler(
-                                        options.bearerToken(), options.connectTimeout()))
-                                .addLast(new KittenResponseHandler());
-                    }
-                });
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.connectTimeout().toMillis());
+    }
+
+    private ChannelInitializer<SocketChannel> pipeline(KittenHandshakeHandler handshake) {
+        return new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(SocketChannel ch) {
+                ch.pipeline()
+                        .addLast(new IdleStateHandler(options.responseTimeout().toMillis(), 0,
+                                options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                        .addLast(handshake)
+                        .addLast(new KittenResponseHandler(options.responseTimeout().toNanos()));
+            }
+        };
     }
 
     public InetSocketAddress address() {
@@ -97,16 +98,11 @@ public final class KittenClient implements AutoCloseable {
         CompletableFuture<Channel> next = new CompletableFuture<>();
         connection = next;
         next.whenComplete(this::sendQueued);
-        ChannelFuture cf = bootstrap.connect(address);
+        KittenHandshakeHandler handshake = new KittenHandshakeHandler(options.bearerToken(), options.connectTimeout());
+        ChannelFuture cf = bootstrap.clone().handler(pipeline(handshake)).connect(address);
         cf.addListener(f -> {
             if (!f.isSuccess()) {
                 next.completeExceptionally(f.cause());
-                return;
-            }
-            // The connect listener runs before channelActive, so the handshake handler is still in place.
-            KittenHandshakeHandler handshake = (KittenHandshakeHandler) cf.channel().pipeline().get(KittenHandshakeHandler.NAME);
-            if (handshake == null) {
-                next.completeExceptionally(new ClosedChannelException());
                 return;
             }
             handshake.result().whenComplete((v, err) -> {

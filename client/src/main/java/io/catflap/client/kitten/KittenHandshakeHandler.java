@@ -22,8 +22,6 @@ import java.util.concurrent.TimeUnit;
  * or none within the timeout, completes {@link #result()} exceptionally and closes the connection.
  */
 final class KittenHandshakeHandler extends ByteToMessageDecoder {
-    static final String NAME = "kitten-handshake";
-
     private final String bearerToken;
     private final Duration timeout;
     private final CompletableFuture<Void> result = new CompletableFuture<>();

@@ -12,20 +12,29 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * Matches response frames to requests in order (the protocol answers in request order). A connection that is lost,
- * sends garbage or stays silent past the response timeout fails every request still waiting on it. Event-loop
- * confined.
+ * sends garbage or leaves its oldest request unanswered past the response timeout fails every request still waiting
+ * on it. Event-loop confined.
  */
 final class KittenResponseHandler extends SimpleChannelInboundHandler<ResponseFrame> {
-    private final ArrayDeque<CompletableFuture<ResponseFrame>> waiting = new ArrayDeque<>();
+    private final ArrayDeque<Waiting> waiting = new ArrayDeque<>();
+    private final long responseTimeoutNanos;
+
+    private record Waiting(CompletableFuture<ResponseFrame> answer, long sentNanos) {
+    }
+
+    KittenResponseHandler(long responseTimeoutNanos) {
+        this.responseTimeoutNanos = responseTimeoutNanos;
+    }
 
     /** Called on the event loop right before the request's frame is written. */
     void expect(CompletableFuture<ResponseFrame> answer) {
-        waiting.add(answer);
+        waiting.add(new Waiting(answer, System.nanoTime()));
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, ResponseFrame frame) {
-        CompletableFuture<ResponseFrame> answer = waiting.poll();
+        Waiting next = waiting.poll();
+        CompletableFuture<ResponseFrame> answer = next == null ? null : next.answer;
         if (answer == null) {
             exceptionCaught(ctx, new IOException("unsolicited response from " + ctx.channel().remoteAddress()));
         } else if (frame.ok()) {
@@ -38,7 +47,10 @@ final class KittenResponseHandler extends SimpleChannelInboundHandler<ResponseFr
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent idle) {
-            if (idle.state() == IdleState.READER_IDLE && !waiting.isEmpty()) {
+            // Nothing read for a while; a timeout only if the oldest request has waited that long too (it may have been
+            // written just now on a connection that was quiet before).
+            if (idle.state() == IdleState.READER_IDLE && !waiting.isEmpty()
+                    && System.nanoTime() - waiting.peek().sentNanos >= responseTimeoutNanos) {
                 failAll(new IOException(ctx.channel().remoteAddress() + " did not answer in time"));
                 ctx.close();
             } else if (idle.state() == IdleState.ALL_IDLE && waiting.isEmpty()) {
@@ -63,9 +75,9 @@ final class KittenResponseHandler extends SimpleChannelInboundHandler<ResponseFr
     }
 
     private void failAll(Throwable cause) {
-        CompletableFuture<ResponseFrame> answer;
-        while ((answer = waiting.poll()) != null) {
-            answer.completeExceptionally(cause);
+        Waiting w;
+        while ((w = waiting.poll()) != null) {
+            w.answer.completeExceptionally(cause);
         }
     }
 }

@@ -140,6 +140,24 @@ class KittenClientTest {
     }
 
     @Test
+    void unansweredRequestTimesOut() throws Exception {
+        try (TinyKittenServer server = TinyKittenServer.meowing(r -> {
+            try {
+                Thread.sleep(10_000);   // a stuck aggregator
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return ResponseFrame.OK;
+        });
+             KittenClient client = client(server.hostPort(), new KittenOptions(null, false, Duration.ofSeconds(5),
+                     Duration.ofMillis(300), Duration.ofSeconds(30)))) {
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> client.send("t", false, bytes("(1)")).get(10, TimeUnit.SECONDS));
+            assertTrue(e.getCause().getMessage().contains("did not answer in time"), e.getCause().toString());
+        }
+    }
+
+    @Test
     void refusedTokenIsAnErrorNotAFallback() throws Exception {
         try (TinyKittenServer server = TinyKittenServer.replying(
                 "HTTP/1.1 401 Unauthorized\r\nContent-Length: 13\r\nConnection: close\r\n\r\nbad token xyz");

@@ -1,0 +1,135 @@
+package io.catflap.aggregator.ingest;
+
+import io.catflap.protocol.RequestFrame;
+import io.catflap.protocol.ResponseFrame;
+import io.micrometer.core.instrument.Counter;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.Future;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Closes a connection that stayed idle between requests for the idle timeout: nothing arrived, no request is being
+ * read or waits for a read permit, and every request got its whole answer. kittenhouse's server does the same after
+ * a minute; without it the sockets of hosts that vanished without a FIN would stay open for good.
+ *
+ * <p>Sits right behind the protocol's decoders (the sniffer and the protocol handlers put their decoders in front
+ * of it and their request handlers behind it), so it sees whole requests come in — a KITTEN {@link RequestFrame}
+ * or an {@link HttpRequest} — and whole answers go out — a {@link ResponseFrame} or the {@link LastHttpContent} of
+ * a final HTTP response, however long an ack or a SELECT takes. A new connection counts as idle until it sends.
+ */
+public final class IdleTimeoutHandler extends ChannelDuplexHandler {
+    private static final Logger log = LoggerFactory.getLogger(IdleTimeoutHandler.class);
+
+    /** Pipeline name. */
+    public static final String NAME = "idle";
+
+    private final long timeoutNanos;
+    private final Counter closed;
+    private ChannelHandlerContext ctx;
+    private ReadGateHandler gate;
+    private long lastActivity;
+    private int unanswered;
+    private Future<?> check;
+
+    /** @param closed counts the connections this handler closed */
+    public IdleTimeoutHandler(long timeoutMillis, Counter closed) {
+        this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        this.closed = closed;
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.gate = ctx.pipeline().get(ReadGateHandler.class);
+        lastActivity = System.nanoTime();
+        schedule(timeoutNanos);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancel();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancel();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        lastActivity = System.nanoTime();
+        if (msg instanceof RequestFrame || msg instanceof HttpRequest) {
+            unanswered++;
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    /** Bytes arrived, whether or not they completed a message yet (handshakes, parts of a body). */
+    @Override
+    public void channelReadComplete(ChannelHandlerContext ctx) {
+        lastActivity = System.nanoTime();
+        ctx.fireChannelReadComplete();
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+        if (endsAnswer(msg)) {
+            lastActivity = System.nanoTime();
+            // answers to requests that never decoded (a malformed frame) were not counted in
+            unanswered = Math.max(0, unanswered - 1);
+        }
+        ctx.write(msg, promise);
+    }
+
+    private static boolean endsAnswer(Object msg) {
+        if (msg instanceof ResponseFrame) {
+            return true;
+        }
+        return msg instanceof LastHttpContent
+                && !(msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL);
+    }
+
+    private boolean betweenRequests() {
+        return unanswered == 0 && (gate == null || gate.betweenRequests());
+    }
+
+    private void schedule(long delayNanos) {
+        check = ctx.executor().schedule(this::check, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void check() {
+        check = null;
+        if (!ctx.channel().isActive()) {
+            return;
+        }
+        if (!betweenRequests()) {
+            schedule(timeoutNanos);   // busy: the idle time starts at its last answer or read
+            return;
+        }
+        long left = timeoutNanos - (System.nanoTime() - lastActivity);
+        if (left > 0) {
+            schedule(left);
+            return;
+        }
+        closed.increment();
+        log.debug("closing {}: idle for {} ms", ctx.channel().remoteAddress(),
+                TimeUnit.NANOSECONDS.toMillis(timeoutNanos));
+        ctx.close();
+    }
+
+    private void cancel() {
+        if (check != null) {
+            check.cancel(false);
+            check = null;
+        }
+    }
+}
