@@ -78,10 +78,13 @@ public final class Aggregator implements AutoCloseable {
         BatchMemory memory = new BatchMemory(config.maxBatchMemory());
         this.batcher = new Batcher(config.batchBytes(), config.flushIntervalMillis(), config.maxInserts(),
                 ByteBufAllocator.DEFAULT, group.next(), memory, inserts, registry);
-        BooleanSupplier pressure = () -> memory.exhausted() || batcher.congested();
-        this.gate = new ReadGate(config.maxReaders(), pressure, registry);
+        // The one global stop: batch memory is shared, so when it is full no connection gets a read permit. A table
+        // with too many sealed batches waiting stops only its own senders: each connection whose request went to
+        // it is parked after that request (ReadGateHandler.parkIfCongested), and other tables go on. The table is
+        // known only once a request was read (a KITTEN frame is decoded whole; an HTTP INSERT may name its table in
+        // the body), so the request that finds its table congested still enters the batch, within this bound.
+        this.gate = new ReadGate(config.maxReaders(), memory::exhausted, registry);
         memory.onRelease(gate::pump);
-        batcher.onRelief(gate::pump);
         this.selects = new SelectUpstream(config.clickhouse(), config.maxSelects(), group, registry);
         BadRequests bad = new BadRequests(registry);
         this.ingest = new Ingest(gate, batcher, inserts, bad, config.tokens(), config.maxRequestBytes(),

@@ -13,7 +13,6 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Entry of the batching step: routes every request to the open {@link TableBatch} of its key, or straight to the
@@ -42,13 +41,12 @@ public final class Batcher {
     private final ConcurrentMap<String, TableTotals> totals = new ConcurrentHashMap<>();
     private final long retireAfterNanos;
     private final ScheduledFuture<?> retirer;
-    private final AtomicInteger congestedTables = new AtomicInteger();
     private final ArrayDeque<RecentError> recentErrors = new ArrayDeque<>();
     private volatile boolean closed;
-    private volatile Runnable onRelief = () -> { };
 
     /**
-     * @param maxSealedPerTable sealed batches of one key waiting upstream beyond which {@link #congested()} is true
+     * @param maxSealedPerTable sealed batches of one key waiting upstream beyond which its senders are parked
+     *                          ({@link #parkIfCongested})
      */
     public Batcher(int batchBytes, long flushIntervalMillis, int maxSealedPerTable, ByteBufAllocator alloc,
                    EventExecutor timer, BatchMemory memory, BatchWriter writer, MeterRegistry registry) {
@@ -148,9 +146,7 @@ public final class Batcher {
     }
 
     private void writeTracked(Batch batch, TableBatch owner) {
-        if (owner.sealedAdded() == maxSealedPerTable + 1) {
-            congestedTables.incrementAndGet();
-        }
+        owner.sealedAdded();
         writer.write(batch, error -> done(owner, error));
     }
 
@@ -164,19 +160,18 @@ public final class Batcher {
             }
         }
         if (owner.sealedDone(errorOrNull) == maxSealedPerTable) {
-            congestedTables.decrementAndGet();
-            onRelief.run();
+            owner.relieved(maxSealedPerTable).forEach(Runnable::run);
         }
     }
 
-    /** Called when a congested table drained below its limit, e.g. to wake readers. */
-    public void onRelief(Runnable r) {
-        this.onRelief = r;
-    }
-
-    /** True while some table has more sealed batches waiting than allowed: stop reading new requests. */
-    public boolean congested() {
-        return congestedTables.get() > 0;
+    /**
+     * Backpressure for one key: if more than the allowed sealed batches of {@code key} wait upstream, registers
+     * {@code resume} to run (once, on any thread) when they dropped back to the limit, and returns true; the
+     * caller then stops reading from the sender. Otherwise returns false and never runs {@code resume}.
+     */
+    public boolean parkIfCongested(BatchKey key, Runnable resume) {
+        TableBatch tb = tables.get(key);
+        return tb != null && tb.parkIfOver(maxSealedPerTable, resume);
     }
 
     /** Seals every open batch and refuses further requests with 503. */

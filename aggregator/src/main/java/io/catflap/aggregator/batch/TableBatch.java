@@ -4,6 +4,8 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.util.concurrent.EventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -35,6 +37,8 @@ public final class TableBatch {
     private Batch open;
     private ScheduledFuture<?> flushTimer;
     private boolean retired;
+    /** Senders parked until the sealed batches drop back to the limit, or null. */
+    private List<Runnable> parked;
 
     /** The latest error ClickHouse or the upstream gave for this key. */
     public record InsertError(long atMillis, int code, String message) { }
@@ -141,9 +145,35 @@ public final class TableBatch {
         }
     }
 
-    /** Counts a sealed batch handed upstream; returns how many are pending now. */
-    int sealedAdded() {
-        return sealedPending.incrementAndGet();
+    /** Counts a sealed batch handed upstream. */
+    void sealedAdded() {
+        sealedPending.incrementAndGet();
+    }
+
+    /** Parks {@code resume} if more than {@code max} sealed batches are pending; see {@link #relieved}. */
+    synchronized boolean parkIfOver(int max, Runnable resume) {
+        if (sealedPending.get() <= max) {
+            return false;
+        }
+        if (parked == null) {
+            parked = new ArrayList<>();
+        }
+        parked.add(resume);
+        return true;
+    }
+
+    /**
+     * The parked senders to resume, taken out, once no more than {@code max} sealed batches are pending. Called
+     * after every drop to {@code max}: a sender parked before it is found here, one that came after it saw the
+     * drop and did not park.
+     */
+    synchronized List<Runnable> relieved(int max) {
+        if (parked == null || sealedPending.get() > max) {
+            return List.of();
+        }
+        List<Runnable> r = parked;
+        parked = null;
+        return r;
     }
 
     /** Counts a sealed batch that was fully answered; returns how many are still pending. */

@@ -300,7 +300,7 @@ public final class HttpRequestRouter extends ChannelInboundHandlerAdapter {
             responder.closeWhenDrained();
         }
         try {
-            ingest.submit(key, rows, ack);
+            ingest.submit(ctx, key, rows, ack);
         } finally {
             rows.release();
         }

@@ -6,6 +6,7 @@ import io.catflap.aggregator.batch.Batcher;
 import io.catflap.aggregator.upstream.UpstreamInsert;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -24,9 +25,13 @@ public record Ingest(ReadGate gate, Batcher batcher, UpstreamInsert inserts, Bad
         this(gate, batcher, inserts, bad, tokens, maxRequestBytes, batchBytes, selectHandler, new AtomicInteger());
     }
 
-    /** Hands a request's rows (not released) to batching; counts it as unanswered until {@code ack} ran. */
-    void submit(BatchKey key, ByteBuf body, Ack ack) {
+    /**
+     * Hands a request's rows (not released) to batching; counts it as unanswered until {@code ack} ran. Parks the
+     * connection of {@code ctx} while the key has too many sealed batches waiting (backpressure of one table).
+     */
+    void submit(ChannelHandlerContext ctx, BatchKey key, ByteBuf body, Ack ack) {
         batcher.submit(key, body, track(ack));
+        ReadGateHandler.parkIfCongested(ctx, batcher, key);
     }
 
     /** Counts a request as unanswered until the returned ack ran (shutdown waits for it). */

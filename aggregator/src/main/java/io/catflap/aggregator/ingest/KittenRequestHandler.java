@@ -71,7 +71,7 @@ final class KittenRequestHandler extends ChannelInboundHandlerAdapter {
         InsertFormat format = frame.rowBinary() ? InsertFormat.ROW_BINARY : InsertFormat.VALUES;
         BatchKey key = BatchKey.of(spec, format);
         if (!frame.lz4()) {
-            ingest.submit(key, frame.content(), responder.next());
+            ingest.submit(ctx, key, frame.content(), responder.next());
             return;
         }
         ByteBuf raw;
@@ -82,7 +82,7 @@ final class KittenRequestHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            ingest.submit(key, raw, responder.next());
+            ingest.submit(ctx, key, raw, responder.next());
         } finally {
             raw.release();
         }

@@ -3,12 +3,15 @@ package io.catflap.aggregator.ingest;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
 
 /**
  * At most {@code maxReaders} connections may be in the middle of reading a request at once; the others wait in
  * FIFO order with auto-read off, so their bytes stay in the kernel and TCP slows their senders. No permit is
- * granted while {@code pressure} says the batches downstream hold too much.
+ * granted while {@code pressure} says the batches downstream hold too much: a bound on all of them together,
+ * since memory is one. Backpressure of one table is per connection instead: see
+ * {@link ReadGateHandler#parkIfCongested}.
  *
  * <p>Thread-safe; connections on every event loop share one gate.
  */
@@ -28,6 +31,7 @@ public final class ReadGate {
     private final int maxReaders;
     private final BooleanSupplier pressure;
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
+    private final AtomicInteger parked = new AtomicInteger();
     private int inUse;
     private boolean closed;
 
@@ -41,6 +45,9 @@ public final class ReadGate {
                 .description("Connections reading a request (holding a read permit)").register(registry);
         Gauge.builder("catflap.readers.waiting", this, ReadGate::waiting)
                 .description("Connections waiting for a read permit, auto-read off").register(registry);
+        Gauge.builder("catflap.readers.parked", parked, AtomicInteger::get)
+                .description("Connections not read until their table's sealed batches drain, auto-read off")
+                .register(registry);
     }
 
     /** Takes a permit now, or queues {@code w} to get one later (FIFO: nobody overtakes a waiter). */
@@ -89,6 +96,15 @@ public final class ReadGate {
 
     public synchronized int waiting() {
         return waiters.size();
+    }
+
+    /** Counts connections parked by their table's backpressure ({@code +1} parked, {@code -1} resumed). */
+    void parked(int delta) {
+        parked.addAndGet(delta);
+    }
+
+    public int parked() {
+        return parked.get();
     }
 
     public int maxReaders() {

@@ -1,5 +1,7 @@
 package io.catflap.aggregator.ingest;
 
+import io.catflap.aggregator.batch.BatchKey;
+import io.catflap.aggregator.batch.Batcher;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -11,17 +13,23 @@ import java.util.ArrayDeque;
  * Handlers further on call {@link #requestRead} when a request was read completely, which returns the permit
  * before the request is answered. Between requests auto-read stays on, so idle keep-alive connections hold no
  * permit and notice a peer's close. While waiting, read requests from handlers further on are held back too.
+ *
+ * <p>A connection whose request went to a table with too many sealed batches waiting is parked
+ * ({@link #parkIfCongested}): auto-read off and no permit asked for its next request until that table drained,
+ * while connections to other tables go on.
  */
 public final class ReadGateHandler extends ChannelDuplexHandler implements ReadGate.Waiter {
     /** Pipeline name. */
     public static final String NAME = "gate";
 
-    private enum State { IDLE, READING, WAITING, CLOSED }
+    private enum State { IDLE, READING, WAITING, PARKED, CLOSED }
 
     private final ReadGate gate;
     private final BadRequests bad;
     private final ArrayDeque<Object> held = new ArrayDeque<>(2);
     private volatile State state = State.IDLE;
+    /** Congested keys this connection waits for while parked. */
+    private int parks;
     private ChannelHandlerContext ctx;
 
     public ReadGateHandler(ReadGate gate, BadRequests bad) {
@@ -34,7 +42,7 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
         return state == State.READING;
     }
 
-    /** True while no request is being read and none waits for a permit (read by the idle timeout). */
+    /** True while no request is being read, none waits for a permit and the connection is not parked. */
     boolean betweenRequests() {
         return state == State.IDLE;
     }
@@ -44,6 +52,19 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
         ReadGateHandler h = ctx.pipeline().get(ReadGateHandler.class);
         if (h != null) {
             h.requestRead();
+        }
+    }
+
+    /**
+     * Call after a request read completely was handed to batching under {@code key}: while that key has too many
+     * sealed batches waiting upstream, this connection is parked — its next request is not read (its bytes stay in
+     * the kernel) until they drained. The request itself is in the batch and counted against the batch memory.
+     */
+    static void parkIfCongested(ChannelHandlerContext ctx, Batcher batcher, BatchKey key) {
+        ReadGateHandler h = ctx.pipeline().get(ReadGateHandler.class);
+        if (h != null && (h.state == State.IDLE || h.state == State.PARKED)
+                && batcher.parkIfCongested(key, h::resume)) {
+            h.park();
         }
     }
 
@@ -58,38 +79,58 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
         switch (state) {
             case READING -> ctx.fireChannelRead(msg);
             case WAITING -> held.add(msg);
+            case PARKED -> {
+                held.add(msg);
+                ctx.channel().config().setAutoRead(false);   // a handler further on may have turned it on
+            }
             case CLOSED -> ReferenceCountUtil.release(msg);
             case IDLE -> {
-                switch (gate.acquire(this)) {
-                    case GRANTED -> {
-                        state = State.READING;
-                        ctx.fireChannelRead(msg);
-                    }
-                    case QUEUED -> {
-                        state = State.WAITING;
-                        ctx.channel().config().setAutoRead(false);
-                        held.add(msg);
-                    }
-                    case CLOSED -> {
-                        ReferenceCountUtil.release(msg);
-                        ctx.close();
-                    }
-                }
+                held.add(msg);
+                admitHeld();
             }
         }
     }
 
-    /** While waiting, nothing further on may read ahead: the point is to leave the bytes in the kernel. */
+    /** A new request starts with the held chunks: asks for a permit for it. */
+    private void admitHeld() {
+        switch (gate.acquire(this)) {
+            case GRANTED -> {
+                state = State.READING;
+                fireHeld();
+            }
+            case QUEUED -> {
+                state = State.WAITING;
+                ctx.channel().config().setAutoRead(false);
+            }
+            case CLOSED -> {
+                held.forEach(ReferenceCountUtil::release);
+                held.clear();
+                ctx.close();
+            }
+        }
+    }
+
+    /** Passes held chunks on while the connection reads; a chunk behind a finished request asks anew. */
+    private void fireHeld() {
+        while (!held.isEmpty() && state == State.READING) {
+            ctx.fireChannelRead(held.poll());
+        }
+        if (state == State.IDLE && !held.isEmpty()) {
+            admitHeld();
+        }
+    }
+
+    /** While waiting or parked, nothing further on may read ahead: the point is to leave the bytes in the kernel. */
     @Override
     public void read(ChannelHandlerContext ctx) {
-        if (state != State.WAITING) {
+        if (state != State.WAITING && state != State.PARKED) {
             ctx.read();
         }
     }
 
     @Override
     public void channelReadComplete(ChannelHandlerContext ctx) {
-        if (state != State.WAITING) {
+        if (held.isEmpty()) {
             ctx.fireChannelReadComplete();
         }
     }
@@ -102,11 +143,11 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
                 return;
             }
             state = State.READING;
-            while (!held.isEmpty() && state != State.CLOSED) {
-                ctx.fireChannelRead(held.poll());
-            }
+            fireHeld();
             if (state != State.CLOSED) {
                 ctx.fireChannelReadComplete();
+            }
+            if (state == State.READING || state == State.IDLE) {
                 ctx.channel().config().setAutoRead(true);
             }
         });
@@ -124,6 +165,35 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
         }
     }
 
+    private void park() {
+        parks++;
+        if (state == State.IDLE) {
+            state = State.PARKED;
+            gate.parked(1);
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    /** A key this connection was parked for drained (any thread). */
+    private void resume() {
+        ctx.executor().execute(() -> {
+            if (state != State.PARKED || --parks > 0) {
+                return;
+            }
+            state = State.IDLE;
+            gate.parked(-1);
+            if (!held.isEmpty()) {
+                admitHeld();
+                if (state != State.CLOSED) {
+                    ctx.fireChannelReadComplete();
+                }
+            }
+            if (state == State.READING || state == State.IDLE) {
+                ctx.channel().config().setAutoRead(true);
+            }
+        });
+    }
+
     @Override
     public void channelInactive(ChannelHandlerContext ctx) {
         State was = state;
@@ -133,6 +203,8 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
             gate.release();
         } else if (was == State.WAITING) {
             gate.cancel(this);
+        } else if (was == State.PARKED) {
+            gate.parked(-1);
         }
         held.forEach(ReferenceCountUtil::release);
         held.clear();

@@ -159,17 +159,22 @@ class BatcherTest {
     }
 
     @Test
-    void tooManySealedBatchesOfATableCongest() {
+    void sendersOfACongestedKeyAreParkedUntilItDrains() {
         Batcher b = batcher(4, 60_000, 1);
-        int[] reliefs = {0};
-        b.onRelief(() -> reliefs[0]++);
+        int[] resumed = {0};
+        Runnable resume = () -> resumed[0]++;
         submit(b, key("Values"), "(1,2)");
-        assertFalse(b.congested());
+        assertFalse(b.parkIfCongested(key("Values"), resume), "one sealed batch waiting is allowed");
         submit(b, key("Values"), "(3,4)");
-        assertTrue(b.congested());
+        assertTrue(b.parkIfCongested(key("Values"), resume));
+        assertTrue(b.parkIfCongested(key("Values"), resume));
+        assertFalse(b.parkIfCongested(key("RowBinary"), resume), "other keys go on");
+        assertEquals(0, resumed[0]);
         dones.get(0).accept(null);
-        assertFalse(b.congested());
-        assertEquals(1, reliefs[0]);
+        assertEquals(2, resumed[0], "every parked sender resumes once");
+        assertFalse(b.parkIfCongested(key("Values"), resume));
+        dones.get(1).accept(null);
+        assertEquals(2, resumed[0]);
     }
 
     /** A batcher whose writer commits every batch at once and whose keys retire after {@code retireMillis}. */
