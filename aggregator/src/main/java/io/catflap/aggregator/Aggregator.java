@@ -4,6 +4,7 @@ import io.catflap.aggregator.admin.AdminServer;
 import io.catflap.aggregator.batch.BatchMemory;
 import io.catflap.aggregator.batch.Batcher;
 import io.catflap.aggregator.ingest.BadRequests;
+import io.catflap.aggregator.ingest.DedupWindow;
 import io.catflap.aggregator.ingest.IdleTimeoutHandler;
 import io.catflap.aggregator.ingest.Ingest;
 import io.catflap.aggregator.ingest.ProtocolSniffer;
@@ -35,6 +36,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
@@ -120,6 +122,8 @@ public final class Aggregator implements AutoCloseable {
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                .childAttr(DedupWindow.ATTRIBUTE, config.dedupWindowMillis() == 0 ? null
+                        : new DedupWindow(Duration.ofMillis(config.dedupWindowMillis()), registry))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {

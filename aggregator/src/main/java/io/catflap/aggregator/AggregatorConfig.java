@@ -22,6 +22,12 @@ public final class AggregatorConfig {
     /** kittenhouse's server drops a connection idle for a minute; its clients expect it and reconnect. */
     public static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 60_000;
 
+    /**
+     * A sender resends a request whose answer it lost (its process was killed) once it is back: seconds to minutes
+     * later. Ten minutes covers a restart by a supervisor with room to spare.
+     */
+    public static final long DEFAULT_DEDUP_WINDOW_MILLIS = 600_000;
+
     private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 8124);
     private InetSocketAddress admin = new InetSocketAddress("127.0.0.1", 8125);
     private URI clickhouse = URI.create("http://127.0.0.1:8123");
@@ -38,6 +44,7 @@ public final class AggregatorConfig {
     private long insertTimeoutMillis = 60_000;
     private long shutdownGraceMillis = 30_000;
     private long idleTimeoutMillis = DEFAULT_IDLE_TIMEOUT_MILLIS;
+    private long dedupWindowMillis = DEFAULT_DEDUP_WINDOW_MILLIS;
     private TokenTable tokens = TokenTable.none();
 
     public InetSocketAddress listen() {
@@ -184,6 +191,19 @@ public final class AggregatorConfig {
 
     public AggregatorConfig idleTimeoutMillis(long v) {
         idleTimeoutMillis = positive(v, "idleTimeoutMillis");
+        return this;
+    }
+
+    /** How long the answer to a request with an idempotency key is remembered; 0 = keys are ignored, not advertised. */
+    public long dedupWindowMillis() {
+        return dedupWindowMillis;
+    }
+
+    public AggregatorConfig dedupWindowMillis(long v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("dedupWindowMillis must not be negative: " + v);
+        }
+        dedupWindowMillis = v;
         return this;
     }
 

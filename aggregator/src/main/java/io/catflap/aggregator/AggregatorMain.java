@@ -61,7 +61,9 @@ public final class AggregatorMain implements Callable<Integer> {
 
     @Option(names = "--max-inserts", paramLabel = "N", defaultValue = "50",
             description = "Concurrent INSERTs upstream (default ${DEFAULT-VALUE}: kittenhouse's nginx limit; "
-                    + "ClickHouse runs a thread per query, so more only adds contention).")
+                    + "ClickHouse runs a thread per query, so more only adds contention). A table with more sealed "
+                    + "batches than this waiting has its senders parked (not read) until it drains; other tables go "
+                    + "on.")
     int maxInserts;
 
     @Option(names = "--max-selects", paramLabel = "N", defaultValue = "8",
@@ -113,10 +115,19 @@ public final class AggregatorMain implements Callable<Integer> {
     @Option(names = "--idle-timeout", paramLabel = "DURATION", defaultValue = "60s",
             converter = DurationConverter.class,
             description = "A connection idle this long between requests is closed; one reading a request, waiting "
-                    + "for a read permit or for its answers never is (default ${DEFAULT-VALUE}, as kittenhouse's "
-                    + "server, whose clients reconnect on their own; frees the sockets of hosts that vanished "
-                    + "without closing them).")
+                    + "for a read permit or for its answers, or parked by its table's backpressure never is "
+                    + "(default ${DEFAULT-VALUE}, as kittenhouse's server, whose clients reconnect on their own; "
+                    + "frees the sockets of hosts that vanished without closing them).")
     Duration idleTimeout;
+
+    @Option(names = "--dedup-window", paramLabel = "DURATION", defaultValue = "10m",
+            converter = DurationConverter.class,
+            description = "How long the answer to a KITTEN request with an idempotency key is remembered, so that a "
+                    + "client resending it after a crash gets the answer instead of inserting the rows twice "
+                    + "(default ${DEFAULT-VALUE}: a restarted client resends within seconds to minutes; at most "
+                    + "500000 keys, ~80 MiB). 0s turns it off: keys are then not advertised, and resends are "
+                    + "inserted again.")
+    Duration dedupWindow;
 
     @Option(names = "--tokens", paramLabel = "FILE",
             description = "Bearer tokens, one per line: '<token> <db.table|db.*|*>[, ...]'. When given, KITTEN "
@@ -169,6 +180,7 @@ public final class AggregatorMain implements Callable<Integer> {
                 .insertTimeoutMillis(insertTimeout.toMillis())
                 .shutdownGraceMillis(shutdownGrace.toMillis())
                 .idleTimeoutMillis(idleTimeout.toMillis())
+                .dedupWindowMillis(dedupWindow.toMillis())
                 .tokens(tokens == null ? TokenTable.none() : TokenTable.load(tokens));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         AdminServer.bindJvmMetrics(registry);

@@ -56,8 +56,9 @@ final class AggregatorStatus implements StatusSource {
         int open = connections.size();
         int reading = gate.inUse();
         int waiting = gate.waiting();
-        s.put("connections", map("open", open, "reading", reading, "waiting", waiting,
-                "idle", Math.max(0, open - reading - waiting), "maxReaders", gate.maxReaders()));
+        int parked = gate.parked();
+        s.put("connections", map("open", open, "reading", reading, "waiting", waiting, "parked", parked,
+                "idle", Math.max(0, open - reading - waiting - parked), "maxReaders", gate.maxReaders()));
         s.put("bytesHeld", memory.held());
         s.put("bytesHeldLimit", memory.limit());
         s.put("upstream", map(

@@ -28,18 +28,22 @@ class AggregatorMainTest {
         assertEquals(1 << 20, m.batchBytes);
         assertEquals(Duration.ofMillis(200), m.flushInterval);
         assertEquals(20 << 20, m.maxRequestBytes);
+        assertEquals(Duration.ofMinutes(1), m.idleTimeout);
+        assertEquals(AggregatorConfig.DEFAULT_IDLE_TIMEOUT_MILLIS, m.idleTimeout.toMillis());
         assertNull(m.tokens);
     }
 
     @Test
     void theConfigFileSetsDefaultsAndTheCommandLineWins(@TempDir Path dir) throws Exception {
         Path file = dir.resolve("catflap.properties");
-        Files.writeString(file, "max-readers=7\nflush-interval=1s\nclickhouse=http://10.0.0.1:8123\nmax-inserts=3\n");
+        Files.writeString(file, "max-readers=7\nflush-interval=1s\nclickhouse=http://10.0.0.1:8123\nmax-inserts=3\n"
+                + "idle-timeout=90s\n");
         AggregatorMain m = parse("--config", file.toString(), "--max-inserts=9");
         assertEquals(7, m.maxReaders);
         assertEquals(Duration.ofSeconds(1), m.flushInterval);
         assertEquals("http://10.0.0.1:8123", m.clickhouse.toString());
         assertEquals(9, m.maxInserts);
+        assertEquals(Duration.ofSeconds(90), m.idleTimeout);
     }
 
     @Test

@@ -21,7 +21,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Connections idle between requests are closed after the idle timeout, over KITTEN and HTTP keep-alive; those
- * waiting for an ack or for a read permit, or in the middle of a request, are not.
+ * waiting for an ack, a SELECT's result or a read permit, or in the middle of a request, are not.
  */
 class IdleTimeoutIT {
     private static final long IDLE_MILLIS = 300;
@@ -107,10 +107,17 @@ class IdleTimeoutIT {
             waiter.getOutputStream().write(f);
             assertEquals(ResponseFrame.OK, answer(reader), "answered after waiting longer than the idle timeout");
             assertEquals(ResponseFrame.OK, answer(waiter));
+            try (Socket select = connect(agg)) {
+                select.getOutputStream().write("GET /?query=SELECT%201 HTTP/1.1\r\nHost: x\r\n\r\n"
+                        .getBytes(StandardCharsets.US_ASCII));
+                String head = readHead(select.getInputStream());
+                assertTrue(head.startsWith("HTTP/1.1 200"), "a slow SELECT is answered: " + head);
+                select.getInputStream().readAllBytes();   // until the idle timeout closes it
+            }
             assertClosedByServer(reader);
             assertClosedByServer(waiter);
             waiter.close();
-            assertEquals(2, idleClosed(agg));
+            assertEquals(3, idleClosed(agg));
         }
     }
 

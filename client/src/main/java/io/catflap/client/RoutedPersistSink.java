@@ -20,9 +20,9 @@ final class RoutedPersistSink implements PersistSink {
     }
 
     @Override
-    public CompletableFuture<Void> send(String table, boolean rowBinary, byte[] body) {
+    public CompletableFuture<Void> send(String table, boolean rowBinary, byte[] body, byte[] idempotencyKey) {
         CompletableFuture<Void> result = new CompletableFuture<>();
-        router.insert(table, rowBinary, body).whenComplete((v, err) -> {
+        router.insert(table, rowBinary, body, idempotencyKey).whenComplete((v, err) -> {
             if (err == null) {
                 result.complete(null);
                 return;

@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
 
+import static io.catflap.protocol.ProtocolException.Kind.BAD_IDEMPOTENCY_KEY;
 import static io.catflap.protocol.ProtocolException.Kind.BAD_RESPONSE;
 import static io.catflap.protocol.ProtocolException.Kind.BAD_TABLE;
 import static io.catflap.protocol.ProtocolException.Kind.BODY_TOO_LARGE;
@@ -18,6 +19,7 @@ import static io.catflap.protocol.ProtocolException.Kind.UNKNOWN_FLAGS;
  * Request and response frames over {@link ByteBuf}s. All integers are little-endian and unsigned.
  * <pre>
  * request:  flags u8 | table length u16 | table (UTF-8) | body length u32 | body
+ *           where body = [idempotency key, 16 bytes, if flag 0x04] rows (or LZ4 body if flag 0x02)
  * response: flags u8 (0) | status u32 | message length u32 | message (UTF-8)
  * </pre>
  * Decoders are decode-or-wait: they return null, without moving the reader index, until a whole frame
@@ -33,8 +35,9 @@ public final class FrameCodec {
      *
      * @return the frame, whose body is a retained slice of {@code in} the caller owns; null (reader index
      *         untouched) while the frame is incomplete
-     * @throws ProtocolException UNKNOWN_FLAGS, EMPTY_TABLE, TABLE_TOO_LONG, BAD_TABLE (not UTF-8) or
-     *                           BODY_TOO_LARGE (declared length over {@code maxBodyBytes})
+     * @throws ProtocolException UNKNOWN_FLAGS, EMPTY_TABLE, TABLE_TOO_LONG, BAD_TABLE (not UTF-8),
+     *                           BODY_TOO_LARGE (declared length over {@code maxBodyBytes}) or BAD_IDEMPOTENCY_KEY
+     *                           (flag 0x04 with a body shorter than the key)
      */
     public static RequestFrame decodeRequest(ByteBuf in, int maxBodyBytes) {
         int at = in.readerIndex();
@@ -59,20 +62,37 @@ public final class FrameCodec {
         // then the body length, u32 LE, checked before waiting for a single body byte
         long bodyBytes = in.getUnsignedIntLE(at + headerBytes - Kitten.BODY_LENGTH_BYTES);
         checkBodyLength(bodyBytes, maxBodyBytes);
+        int keyBytes = checkKeyLength(flags, bodyBytes);
         if (readable - headerBytes < bodyBytes) {
             return null;
         }
         in.skipBytes(headerBytes);
-        return new RequestFrame(flags, table, in.readRetainedSlice((int) bodyBytes));
+        byte[] key = keyBytes == 0 ? null : new byte[keyBytes];
+        if (key != null) {
+            in.readBytes(key);
+        }
+        return new RequestFrame(flags, table, key, in.readRetainedSlice((int) bodyBytes - keyBytes));
     }
 
     /**
-     * Writes one request frame; the body's readable bytes are copied and its indexes left as they were.
+     * Writes one request frame without an idempotency key; the body's readable bytes are copied and its indexes
+     * left as they were.
      *
-     * @throws IllegalArgumentException for unknown flag bits or an empty or over-long table string
+     * @throws IllegalArgumentException for unknown flag bits, flag 0x04, or an empty or over-long table string
      */
     public static void encodeRequest(int flags, String table, ByteBuf body, ByteBuf out) {
-        out.writeBytes(requestHeader(flags, table, body.readableBytes()));
+        encodeRequest(flags, table, null, body, out);
+    }
+
+    /**
+     * Writes one request frame; with flag 0x04 the body field is {@code idempotencyKey} followed by the body's
+     * readable bytes. The body's indexes are left as they were.
+     *
+     * @throws IllegalArgumentException for unknown flag bits, an empty or over-long table string, or a key that does
+     *                                  not match the flag
+     */
+    public static void encodeRequest(int flags, String table, byte[] idempotencyKey, ByteBuf body, ByteBuf out) {
+        out.writeBytes(requestHeader(flags, table, idempotencyKey, body.readableBytes()));
         out.writeBytes(body, body.readerIndex(), body.readableBytes());
     }
 
@@ -122,15 +142,20 @@ public final class FrameCodec {
 
     // ---- shared with KittenStreams and the table/frame constructors ----
 
-    static byte[] requestHeader(int flags, String table, int bodyBytes) {
-        byte[] tableUtf8 = checkEncodable(flags, table);
+    /** Everything before the rows: flags, table, body length and the idempotency key if any. */
+    static byte[] requestHeader(int flags, String table, byte[] idempotencyKey, int rowBytes) {
+        byte[] tableUtf8 = checkEncodable(flags, table, idempotencyKey);
         int n = tableUtf8.length;
-        byte[] header = new byte[Kitten.REQUEST_PREFIX_BYTES + n + Kitten.BODY_LENGTH_BYTES];
+        int keyBytes = idempotencyKey == null ? 0 : idempotencyKey.length;
+        byte[] header = new byte[Kitten.REQUEST_PREFIX_BYTES + n + Kitten.BODY_LENGTH_BYTES + keyBytes];
         header[0] = (byte) flags;
         header[1] = (byte) n;
         header[2] = (byte) (n >>> 8);
         System.arraycopy(tableUtf8, 0, header, Kitten.REQUEST_PREFIX_BYTES, n);
-        putIntLE(header, Kitten.REQUEST_PREFIX_BYTES + n, bodyBytes);
+        putIntLE(header, Kitten.REQUEST_PREFIX_BYTES + n, keyBytes + rowBytes);
+        if (keyBytes > 0) {
+            System.arraycopy(idempotencyKey, 0, header, header.length - keyBytes, keyBytes);
+        }
         return header;
     }
 
@@ -148,9 +173,18 @@ public final class FrameCodec {
     }
 
     /** Sender-side validation; returns the table's UTF-8 bytes. */
-    static byte[] checkEncodable(int flags, String table) {
+    static byte[] checkEncodable(int flags, String table, byte[] idempotencyKey) {
         if ((flags & ~Kitten.KNOWN_FLAGS) != 0) {
             throw new IllegalArgumentException("unknown flag bits 0x" + Integer.toHexString(flags & ~Kitten.KNOWN_FLAGS));
+        }
+        boolean keyed = (flags & Kitten.FLAG_IDEMPOTENCY_KEY) != 0;
+        if (keyed != (idempotencyKey != null)) {
+            throw new IllegalArgumentException(keyed ? "flag 0x04 needs an idempotency key"
+                    : "an idempotency key needs flag 0x04");
+        }
+        if (keyed && idempotencyKey.length != Kitten.IDEMPOTENCY_KEY_BYTES) {
+            throw new IllegalArgumentException("an idempotency key is " + Kitten.IDEMPOTENCY_KEY_BYTES
+                    + " bytes, got " + idempotencyKey.length);
         }
         byte[] utf8 = table.getBytes(StandardCharsets.UTF_8);
         if (utf8.length == 0 || utf8.length > Kitten.MAX_TABLE_BYTES) {
@@ -182,6 +216,18 @@ public final class FrameCodec {
             throw new ProtocolException(BODY_TOO_LARGE, "request body of " + bodyBytes
                     + " bytes is over the limit of " + maxBodyBytes);
         }
+    }
+
+    /** The key's length when flag 0x04 is set (the body must hold it), else 0. */
+    static int checkKeyLength(int flags, long bodyBytes) {
+        if ((flags & Kitten.FLAG_IDEMPOTENCY_KEY) == 0) {
+            return 0;
+        }
+        if (bodyBytes < Kitten.IDEMPOTENCY_KEY_BYTES) {
+            throw new ProtocolException(BAD_IDEMPOTENCY_KEY, "request flag 0x04 needs a body starting with a "
+                    + Kitten.IDEMPOTENCY_KEY_BYTES + "-byte idempotency key, but the body is " + bodyBytes + " bytes");
+        }
+        return Kitten.IDEMPOTENCY_KEY_BYTES;
     }
 
     static void checkStatus(long status) {

@@ -3,9 +3,13 @@ package io.catflap.protocol;
 import io.netty.buffer.ByteBuf;
 
 import java.nio.charset.StandardCharsets;
+import java.util.Collection;
+import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 import static io.catflap.protocol.ProtocolException.Kind.BAD_HANDSHAKE;
@@ -13,7 +17,8 @@ import static io.catflap.protocol.ProtocolException.Kind.BAD_HANDSHAKE;
 /**
  * The client's handshake: an HTTP/1.x request with method {@code KITTEN}, optional headers, an empty line
  * and no body. kittenhouse's client sends exactly {@code "KITTEN / HTTP/1.1\n\n"} (bare LF, no Host);
- * catflap's client may add {@code Authorization: Bearer <token>} (catflap extension) with CRLF line ends.
+ * catflap's client may add {@code Authorization: Bearer <token>} and {@code X-Catflap-Features: <name>, ...}
+ * (catflap extensions) with CRLF line ends.
  *
  * @param target  the request target, {@code /} in practice
  * @param headers header values by lower-case name
@@ -29,6 +34,14 @@ public record Handshake(String target, Map<String, String> headers) {
     public Handshake {
         Objects.requireNonNull(target, "target");
         headers = Map.copyOf(headers);
+    }
+
+    /**
+     * The catflap extensions the client asked for in a {@value HandshakeReply#FEATURES_HEADER} header (lower-case),
+     * empty without one (kittenhouse's client): a server advertises, and so enables, only features asked for.
+     */
+    public Set<String> features() {
+        return HandshakeReply.parseFeatures(headers.get(HandshakeReply.FEATURES_HEADER.toLowerCase(Locale.ROOT)));
     }
 
     /** The token of an {@code Authorization: Bearer <token>} header; empty when absent or malformed. */
@@ -86,13 +99,29 @@ public record Handshake(String target, Map<String, String> headers) {
      * @throws IllegalArgumentException if the token is not a valid bearer token (RFC 6750 b64token)
      */
     public static byte[] encode(String bearerTokenOrNull) {
-        if (bearerTokenOrNull == null) {
+        return encode(bearerTokenOrNull, List.of());
+    }
+
+    /**
+     * As {@link #encode(String)}, plus a {@value HandshakeReply#FEATURES_HEADER} header asking for catflap
+     * extensions when {@code features} is not empty (after the token, CRLF line ends).
+     *
+     * @throws IllegalArgumentException for an invalid token or a feature name that is not {@code [a-z0-9-]+}
+     */
+    public static byte[] encode(String bearerTokenOrNull, Collection<String> features) {
+        if (bearerTokenOrNull == null && features.isEmpty()) {
             return KITTENHOUSE.clone();
         }
-        if (!TOKEN68.matcher(bearerTokenOrNull).matches()) {
-            throw new IllegalArgumentException("not a valid bearer token (allowed: A-Z a-z 0-9 - . _ ~ + / and trailing =)");
+        StringBuilder request = new StringBuilder("KITTEN / HTTP/1.1\r\n");
+        if (bearerTokenOrNull != null) {
+            if (!TOKEN68.matcher(bearerTokenOrNull).matches()) {
+                throw new IllegalArgumentException("not a valid bearer token (allowed: A-Z a-z 0-9 - . _ ~ + / and trailing =)");
+            }
+            request.append("Authorization: Bearer ").append(bearerTokenOrNull).append("\r\n");
         }
-        return ("KITTEN / HTTP/1.1\r\nAuthorization: Bearer " + bearerTokenOrNull + "\r\n\r\n")
-                .getBytes(StandardCharsets.US_ASCII);
+        if (!features.isEmpty()) {
+            request.append(HandshakeReply.featuresHeader(features));
+        }
+        return request.append("\r\n").toString().getBytes(StandardCharsets.US_ASCII);
     }
 }

@@ -25,7 +25,7 @@ public final class HandshakeReply {
 
     /**
      * Header of a MEOW reply listing the catflap extensions the server speaks, e.g. {@code lz4}
-     * (catflap extension). kittenhouse's client skips headers it does not know, and kittenhouse's server
+     * (catflap extension); in a client's handshake, the extensions the client asks for ({@link Handshake#features()}). kittenhouse's client skips headers it does not know, and kittenhouse's server
      * never sends it — so a client sends LZ4 bodies only where it was advertised: a kittenhouse server would
      * ignore flag 0x02 and hand the compressed bytes to ClickHouse as rows.
      */
@@ -54,6 +54,14 @@ public final class HandshakeReply {
         public boolean lz4() {
             return meow && features.contains(Kitten.FEATURE_LZ4);
         }
+
+        /**
+         * Whether the server advertised {@link Kitten#FEATURE_DEDUP}: only then may a client send idempotency keys
+         * (kittenhouse's server would take the key for rows).
+         */
+        public boolean dedup() {
+            return meow && features.contains(Kitten.FEATURE_DEDUP);
+        }
     }
 
     /** The accepting reply: {@code "HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nMEOW"}. */
@@ -71,13 +79,18 @@ public final class HandshakeReply {
         if (features.isEmpty()) {
             return meow();
         }
+        return ("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n" + featuresHeader(features) + "\r\nMEOW")
+                .getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** {@code "X-Catflap-Features: a, b\r\n"}; shared with {@link Handshake#encode(String, Collection)}. */
+    static String featuresHeader(Collection<String> features) {
         for (String f : features) {
             if (!FEATURE.matcher(f).matches()) {
                 throw new IllegalArgumentException("feature names are [a-z0-9-]+, got " + Texts.excerpt(f));
             }
         }
-        return ("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n" + FEATURES_HEADER + ": " + String.join(", ", features)
-                + "\r\n\r\nMEOW").getBytes(StandardCharsets.US_ASCII);
+        return FEATURES_HEADER + ": " + String.join(", ", features) + "\r\n";
     }
 
     /**
@@ -136,7 +149,11 @@ public final class HandshakeReply {
     }
 
     private static Set<String> features(HttpHead head) {
-        String list = head.headers().get(FEATURES_HEADER.toLowerCase(Locale.ROOT));
+        return parseFeatures(head.headers().get(FEATURES_HEADER.toLowerCase(Locale.ROOT)));
+    }
+
+    /** The names of a {@value #FEATURES_HEADER} value, lower-case; empty for null. */
+    static Set<String> parseFeatures(String list) {
         if (list == null) {
             return Set.of();
         }

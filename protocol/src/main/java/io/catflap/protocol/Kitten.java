@@ -10,8 +10,15 @@ public final class Kitten {
     public static final int FLAG_ROW_BINARY = 0x01;
     /** Request flag bit 1 (catflap extension): the body is a u32 raw length followed by one LZ4 block. */
     public static final int FLAG_LZ4 = 0x02;
+    /**
+     * Request flag bit 2 (catflap extension): the body starts with a {@value #IDEMPOTENCY_KEY_BYTES}-byte
+     * idempotency key, followed by the rows (or the LZ4 body when {@link #FLAG_LZ4} is set too).
+     */
+    public static final int FLAG_IDEMPOTENCY_KEY = 0x04;
     /** Every flag bit this implementation understands; any other bit is a protocol error. */
-    public static final int KNOWN_FLAGS = FLAG_ROW_BINARY | FLAG_LZ4;
+    public static final int KNOWN_FLAGS = FLAG_ROW_BINARY | FLAG_LZ4 | FLAG_IDEMPOTENCY_KEY;
+    /** Length of the idempotency key of {@link #FLAG_IDEMPOTENCY_KEY}. */
+    public static final int IDEMPOTENCY_KEY_BYTES = 16;
 
     /** Largest request body kittenhouse's server accepts (20 MiB). */
     public static final int DEFAULT_MAX_BODY_BYTES = 20 << 20;
@@ -27,6 +34,11 @@ public final class Kitten {
 
     /** Feature name for LZ4 bodies in the MEOW reply's {@link HandshakeReply#FEATURES_HEADER} (catflap extension). */
     public static final String FEATURE_LZ4 = "lz4";
+    /**
+     * Feature name for idempotency keys ({@link #FLAG_IDEMPOTENCY_KEY}): the server answers a repeated key from its
+     * dedup window instead of inserting the rows again (catflap extension).
+     */
+    public static final String FEATURE_DEDUP = "dedup";
 
     /** The request-frame header before the table string: flags (1) + table length (2). */
     static final int REQUEST_PREFIX_BYTES = 3;

@@ -56,10 +56,16 @@ public final class KittenStreams {
         }
     }
 
-    /** Writes one request frame (see {@link FrameCodec#encodeRequest}) and flushes. */
+    /** Writes one request frame without an idempotency key (see {@link FrameCodec#encodeRequest}) and flushes. */
     public static void writeRequest(OutputStream out, int flags, String table, byte[] body, int off, int len)
             throws IOException {
-        out.write(FrameCodec.requestHeader(flags, table, len));
+        writeRequest(out, flags, table, null, body, off, len);
+    }
+
+    /** Writes one request frame, with {@code idempotencyKey} when flag 0x04 is set, and flushes. */
+    public static void writeRequest(OutputStream out, int flags, String table, byte[] idempotencyKey, byte[] body,
+                                    int off, int len) throws IOException {
+        out.write(FrameCodec.requestHeader(flags, table, idempotencyKey, len));
         out.write(body, off, len);
         out.flush();
     }
@@ -101,8 +107,10 @@ public final class KittenStreams {
         String table = FrameCodec.table(tableAndLength.slice(0, tableBytes));
         long bodyBytes = Integer.toUnsignedLong(tableAndLength.getInt(tableBytes));
         FrameCodec.checkBodyLength(bodyBytes, maxBodyBytes);
+        int keyBytes = FrameCodec.checkKeyLength(flags, bodyBytes);
+        byte[] key = keyBytes == 0 ? null : readFully(in, keyBytes, "idempotency key").array();
 
-        int total = (int) bodyBytes;
+        int total = (int) bodyBytes - keyBytes;
         ByteBuf body = Unpooled.buffer(Math.min(total, READ_STEP), total);
         try {
             while (body.writerIndex() < total) {
@@ -110,7 +118,7 @@ public final class KittenStreams {
                     throw truncated(body.writerIndex(), total, "request body");
                 }
             }
-            return new RequestFrame(flags, table, body);
+            return new RequestFrame(flags, table, key, body);
         } catch (IOException | RuntimeException e) {
             body.release();
             throw e;

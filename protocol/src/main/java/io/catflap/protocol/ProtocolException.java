@@ -28,6 +28,8 @@ public final class ProtocolException extends RuntimeException {
         BODY_TOO_LARGE,
         /** The LZ4 body is not a u32 raw length followed by one valid LZ4 block of exactly that length. */
         BAD_LZ4,
+        /** Flag 0x04 is set but the body is shorter than the idempotency key it must start with. */
+        BAD_IDEMPOTENCY_KEY,
         /** The stream ended in the middle of a frame. */
         TRUNCATED,
         /** A response message is longer than the reader accepts. */

@@ -32,12 +32,12 @@ class DecodeOrWaitTest {
     void requestStreams() {
         RandomFrames random = new RandomFrames(7);
         List<byte[]> frames = new ArrayList<>();
-        for (String file : List.of("request-values.hex", "request-rowbinary.hex", "request-lz4.hex")) {
+        for (String file : List.of("request-values.hex", "request-rowbinary.hex", "request-lz4.hex",
+                "request-lz4-idempotency-key.hex")) {
             frames.add(golden(file));
         }
         for (int i = 0; i < 3; i++) {
-            RequestFrame frame = new RequestFrame(random.flags(), random.tableSpec().toString(),
-                    Unpooled.wrappedBuffer(new byte[i == 0 ? 0 : 1 + random.random().nextInt(40)]));
+            RequestFrame frame = random.request(new byte[i == 0 ? 0 : 1 + random.random().nextInt(40)]);
             frames.add(RandomFrames.encode(frame));
             frame.release();
         }

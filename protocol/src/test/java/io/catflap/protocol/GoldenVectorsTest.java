@@ -51,6 +51,18 @@ class GoldenVectorsTest {
     }
 
     @Test
+    void handshakeAskingForFeatures() {
+        byte[] golden = golden("handshake-features.hex");
+        byte[] encoded = Handshake.encode(null, java.util.List.of(Kitten.FEATURE_DEDUP));
+        assertArrayEquals(golden, encoded, () -> hex(encoded));
+        Handshake expected = new Handshake("/", Map.of("x-catflap-features", "dedup"));
+        assertDecodesFully(golden, in -> Handshake.decode(in, Kitten.MAX_HANDSHAKE_BYTES), expected);
+        assertEquals(java.util.Set.of("dedup"), expected.features());
+        assertEquals(java.util.Set.of(), new Handshake("/", Map.of()).features(), "kittenhouse asks for nothing");
+        assertArrayEquals(golden("handshake-kittenhouse.hex"), Handshake.encode(null, java.util.List.of()));
+    }
+
+    @Test
     void meowReply() throws IOException {
         byte[] golden = golden("reply-meow.hex");
         assertArrayEquals(golden, HandshakeReply.meow());
@@ -68,6 +80,18 @@ class GoldenVectorsTest {
         assertEquals(meow, KittenStreams.readHandshakeReply(new ByteArrayInputStream(golden)));
         assertTrue(meow.lz4());
         assertFalse(new HandshakeReply.Result(true, 200, "MEOW").lz4(), "plain MEOW (kittenhouse) never gets LZ4");
+        assertFalse(meow.dedup());
+    }
+
+    @Test
+    void meowReplyAdvertisingLz4AndDedup() throws IOException {
+        byte[] golden = golden("reply-meow-features.hex");
+        assertArrayEquals(golden, HandshakeReply.meow(java.util.List.of(Kitten.FEATURE_LZ4, Kitten.FEATURE_DEDUP)));
+        HandshakeReply.Result meow = new HandshakeReply.Result(true, 200, "MEOW", java.util.Set.of("lz4", "dedup"));
+        assertDecodesFully(golden, in -> HandshakeReply.decode(in, Kitten.MAX_HANDSHAKE_BYTES), meow);
+        assertEquals(meow, KittenStreams.readHandshakeReply(new ByteArrayInputStream(golden)));
+        assertTrue(meow.dedup());
+        assertFalse(new HandshakeReply.Result(true, 200, "MEOW").dedup(), "plain MEOW (kittenhouse) never gets keys");
     }
 
     @Test
@@ -81,43 +105,50 @@ class GoldenVectorsTest {
 
     static Stream<Arguments> requests() {
         return Stream.of(
-                Arguments.of("request-values.hex", 0, "internal_logs_buffer(time,server,port)",
+                Arguments.of("request-values.hex", 0, "internal_logs_buffer(time,server,port)", null,
                         "(1,'web1',80),(2,'web2',443)".getBytes(StandardCharsets.US_ASCII)),
-                Arguments.of("request-rowbinary.hex", Kitten.FLAG_ROW_BINARY, "db.metrics(ts,v)",
+                Arguments.of("request-rowbinary.hex", Kitten.FLAG_ROW_BINARY, "db.metrics(ts,v)", null,
                         HexFormat.of().parseHex("002f6859" + "2a00000000000000" + "012f6859" + "0700000000000000")),
-                Arguments.of("request-lz4.hex", Kitten.FLAG_LZ4, "db.logs@2(msg)",
-                        HexFormat.of().parseHex("29000000" + "bf" + "28276b697474656e27292c" + "0b0003" + "80" + "28276d656f772729")));
+                Arguments.of("request-lz4.hex", Kitten.FLAG_LZ4, "db.logs@2(msg)", null, LZ4_KITTENS),
+                Arguments.of("request-lz4-idempotency-key.hex", Kitten.FLAG_IDEMPOTENCY_KEY | Kitten.FLAG_LZ4,
+                        "db.logs(msg)", HexFormat.of().parseHex("5f0e8a31c2447d19a6039be752c80d74"), LZ4_KITTENS));
     }
+
+    /** An LZ4 body of {@code ('kitten'),('kitten'),('kitten'),('meow')}. */
+    private static final byte[] LZ4_KITTENS =
+            HexFormat.of().parseHex("29000000" + "bf" + "28276b697474656e27292c" + "0b0003" + "80" + "28276d656f772729");
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("requests")
-    void requestFrame(String file, int flags, String table, byte[] body) throws IOException {
+    void requestFrame(String file, int flags, String table, byte[] key, byte[] body) throws IOException {
         byte[] golden = golden(file);
 
         ByteBuf out = Unpooled.buffer();
-        FrameCodec.encodeRequest(flags, table, Unpooled.wrappedBuffer(body), out);
+        FrameCodec.encodeRequest(flags, table, key, Unpooled.wrappedBuffer(body), out);
         assertArrayEquals(golden, bytes(out), () -> hex(bytes(out)));
 
         ByteArrayOutputStream stream = new ByteArrayOutputStream();
-        KittenStreams.writeRequest(stream, flags, table, body, 0, body.length);
+        KittenStreams.writeRequest(stream, flags, table, key, body, 0, body.length);
         assertArrayEquals(golden, stream.toByteArray());
 
         ByteBuf in = pooled(golden);
         RequestFrame decoded = FrameCodec.decodeRequest(in, MAX);
         assertNotNull(decoded);
         assertFalse(in.isReadable());
-        assertEquals(new RequestFrame(flags, table, Unpooled.wrappedBuffer(body)), decoded);
+        assertEquals(new RequestFrame(flags, table, key, Unpooled.wrappedBuffer(body)), decoded);
+        assertArrayEquals(key, decoded.idempotencyKey());
         decoded.release();
         in.release();
 
         RequestFrame read = KittenStreams.readRequest(new ByteArrayInputStream(golden), MAX);
-        assertEquals(new RequestFrame(flags, table, Unpooled.wrappedBuffer(body)), read);
+        assertEquals(new RequestFrame(flags, table, key, Unpooled.wrappedBuffer(body)), read);
         read.release();
     }
 
-    @Test
-    void lz4BodyDecompressesToTheRowsItStandsFor() {
-        ByteBuf in = pooled(golden("request-lz4.hex"));
+    @ParameterizedTest(name = "{0}")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"request-lz4.hex", "request-lz4-idempotency-key.hex"})
+    void lz4BodyDecompressesToTheRowsItStandsFor(String file) {
+        ByteBuf in = pooled(golden(file));
         RequestFrame frame = FrameCodec.decodeRequest(in, MAX);
         assertNotNull(frame);
         ByteBuf raw = Lz4Body.decompress(frame.content(), MAX, PooledByteBufAllocator.DEFAULT);

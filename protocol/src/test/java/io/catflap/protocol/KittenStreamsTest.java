@@ -36,7 +36,7 @@ class KittenStreamsTest {
         CompletableFuture<Void> writer = writeAsync(in, out -> {
             for (RequestFrame f : sent) {
                 byte[] body = concat(new byte[]{1, 2}, bytes(f.content()), new byte[]{3});
-                KittenStreams.writeRequest(out, f.flags(), f.table(), body, 2, body.length - 3);
+                KittenStreams.writeRequest(out, f.flags(), f.table(), f.idempotencyKey(), body, 2, body.length - 3);
             }
         });
         for (RequestFrame expected : sent) {

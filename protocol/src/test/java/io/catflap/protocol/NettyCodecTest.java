@@ -20,12 +20,23 @@ class NettyCodecTest {
     @Test
     void requestEncoderWritesGoldenBytesAndReleasesTheFrame() {
         ByteBuf body = PooledByteBufAllocator.DEFAULT.buffer().writeBytes("(1,'web1',80),(2,'web2',443)".getBytes());
-        RequestFrame frame = new RequestFrame(0, "internal_logs_buffer(time,server,port)", body);
+        assertEncodes(new RequestFrame(0, "internal_logs_buffer(time,server,port)", body), "request-values.hex");
+    }
+
+    @Test
+    void requestEncoderWritesTheIdempotencyKeyBeforeTheBody() {
+        ByteBuf in = TestBytes.pooled(golden("request-lz4-idempotency-key.hex"));
+        RequestFrame frame = FrameCodec.decodeRequest(in, Kitten.DEFAULT_MAX_BODY_BYTES);
+        in.release();
+        assertEncodes(frame, "request-lz4-idempotency-key.hex");
+    }
+
+    private static void assertEncodes(RequestFrame frame, String goldenFile) {
         EmbeddedChannel channel = new EmbeddedChannel(new RequestFrameEncoder());
         assertTrue(channel.writeOutbound(frame));
         assertEquals(0, frame.refCnt(), "the encoder releases the frame it wrote");
         ByteBuf out = channel.readOutbound();
-        assertArrayEquals(golden("request-values.hex"), bytes(out));
+        assertArrayEquals(golden(goldenFile), bytes(out));
         out.release();
         assertFalse(channel.finish());
     }

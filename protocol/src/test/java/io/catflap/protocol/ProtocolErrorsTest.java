@@ -18,6 +18,7 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 
 import static io.catflap.protocol.ProtocolException.Kind.BAD_HANDSHAKE;
+import static io.catflap.protocol.ProtocolException.Kind.BAD_IDEMPOTENCY_KEY;
 import static io.catflap.protocol.ProtocolException.Kind.BAD_LZ4;
 import static io.catflap.protocol.ProtocolException.Kind.BAD_RESPONSE;
 import static io.catflap.protocol.ProtocolException.Kind.BAD_TABLE;
@@ -52,7 +53,9 @@ class ProtocolErrorsTest {
 
     static Stream<Arguments> invalid() {
         return Stream.of(
-                bad("request flags with an unknown bit", REQUEST, "04", UNKNOWN_FLAGS, "request flags 0x04 have unknown bits 0x04"),
+                bad("request flags with an unknown bit", REQUEST, "08", UNKNOWN_FLAGS, "request flags 0x08 have unknown bits 0x08"),
+                bad("idempotency key flag with a 15-byte body", REQUEST, "04 0100 74 0f000000", BAD_IDEMPOTENCY_KEY,
+                        "request flag 0x04 needs a body starting with a 16-byte idempotency key, but the body is 15 bytes"),
                 bad("request flags with the top bit", REQUEST, "81", UNKNOWN_FLAGS, "unknown bits 0x80"),
                 bad("response flags other than 0", RESPONSE, "01", UNKNOWN_FLAGS, "response flags 0x01 have unknown bits 0x01"),
                 bad("zero-length table", REQUEST, "00 0000", EMPTY_TABLE, "empty table string"),
@@ -146,7 +149,7 @@ class ProtocolErrorsTest {
     @Test
     void nettyDecoderSurfacesTheErrorAndDropsTheRestOfTheStream() {
         EmbeddedChannel channel = new EmbeddedChannel(new RequestFrameDecoder(MAX_BODY));
-        DecoderException e = assertThrows(DecoderException.class, () -> channel.writeInbound(pooled(new byte[]{0x04})));
+        DecoderException e = assertThrows(DecoderException.class, () -> channel.writeInbound(pooled(new byte[]{0x08})));
         ProtocolException cause = assertInstanceOf(ProtocolException.class, e.getCause());
         assertEquals(UNKNOWN_FLAGS, cause.kind());
         // A valid frame after the error must not be decoded from an out-of-step stream.
@@ -163,6 +166,18 @@ class ProtocolErrorsTest {
         ByteBuf body2 = PooledByteBufAllocator.DEFAULT.buffer(4).writeInt(1);
         assertThrows(IllegalArgumentException.class, () -> new RequestFrame(0, "", body2));
         assertEquals(0, body2.refCnt());
+        ByteBuf body3 = PooledByteBufAllocator.DEFAULT.buffer(4).writeInt(1);
+        assertThrows(IllegalArgumentException.class, () -> new RequestFrame(Kitten.FLAG_IDEMPOTENCY_KEY, "t", body3),
+                "flag 0x04 without a key");
+        assertEquals(0, body3.refCnt());
+        ByteBuf body4 = PooledByteBufAllocator.DEFAULT.buffer(4).writeInt(1);
+        assertThrows(IllegalArgumentException.class, () -> new RequestFrame(0, "t", new byte[16], body4),
+                "a key without flag 0x04");
+        assertEquals(0, body4.refCnt());
+        ByteBuf body5 = PooledByteBufAllocator.DEFAULT.buffer(4).writeInt(1);
+        assertThrows(IllegalArgumentException.class,
+                () -> new RequestFrame(Kitten.FLAG_IDEMPOTENCY_KEY, "t", new byte[15], body5), "a short key");
+        assertEquals(0, body5.refCnt());
     }
 
     @AfterAll

@@ -66,9 +66,24 @@ final class RandomFrames {
         return body;
     }
 
+    /** A random idempotency key when {@code flags} has flag 0x04, else null. */
+    byte[] key(int flags) {
+        if ((flags & Kitten.FLAG_IDEMPOTENCY_KEY) == 0) {
+            return null;
+        }
+        byte[] key = new byte[Kitten.IDEMPOTENCY_KEY_BYTES];
+        random.nextBytes(key);
+        return key;
+    }
+
     /** A request frame with an unpooled body (release it anyway, as its owner). */
     RequestFrame request() {
-        return new RequestFrame(flags(), tableSpec().toString(), Unpooled.wrappedBuffer(body()));
+        return request(body());
+    }
+
+    RequestFrame request(byte[] body) {
+        int flags = flags();
+        return new RequestFrame(flags, tableSpec().toString(), key(flags), Unpooled.wrappedBuffer(body));
     }
 
     ResponseFrame response() {
@@ -85,7 +100,7 @@ final class RandomFrames {
 
     static byte[] encode(RequestFrame frame) {
         ByteBuf out = Unpooled.buffer();
-        FrameCodec.encodeRequest(frame.flags(), frame.table(), frame.content(), out);
+        FrameCodec.encodeRequest(frame.flags(), frame.table(), frame.idempotencyKey(), frame.content(), out);
         return TestBytes.bytes(out);
     }
 

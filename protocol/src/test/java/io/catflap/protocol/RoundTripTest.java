@@ -22,7 +22,7 @@ class RoundTripTest {
         ByteBuf wire = PooledByteBufAllocator.DEFAULT.buffer();
         for (int i = 0; i < 300; i++) {
             RequestFrame frame = random.request();
-            FrameCodec.encodeRequest(frame.flags(), frame.table(), frame.content(), wire);
+            FrameCodec.encodeRequest(frame.flags(), frame.table(), frame.idempotencyKey(), frame.content(), wire);
             assertEquals(0, frame.content().readerIndex(), "encoding must not move the body");
             sent.add(frame);
         }

@@ -43,12 +43,16 @@ public final class ClickHouseServer {
     private static IllegalStateException sharedFailure;
 
     private final URI httpUrl;
+    private final URI endpoint;
     private final String authorization;
     private final HttpClient http;
     private final String version;
 
     private ClickHouseServer(URI httpUrl) {
         this.httpUrl = httpUrl;
+        // Credentials travel in a header; the request URI carries none.
+        this.endpoint = URI.create(httpUrl.getScheme() + "://" + httpUrl.getRawAuthority()
+                .substring(httpUrl.getRawAuthority().lastIndexOf('@') + 1) + "/");
         this.authorization = httpUrl.getRawUserInfo() == null ? null : "Basic " + Base64.getEncoder()
                 .encodeToString(httpUrl.getUserInfo().getBytes(StandardCharsets.UTF_8));
         this.http = HttpClient.newBuilder()
@@ -146,7 +150,7 @@ public final class ClickHouseServer {
      * @throws IllegalStateException with ClickHouse's error text if the server answers anything but 200
      */
     public String query(String sql) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(httpUrl.resolve("/"))
+        HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
                 .timeout(QUERY_TIMEOUT)
                 .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8));
         if (authorization != null) {

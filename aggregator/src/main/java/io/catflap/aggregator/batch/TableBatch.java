@@ -102,8 +102,8 @@ public final class TableBatch {
 
     /**
      * Retires this key if it has had no open and no sealed batch for {@code idleNanos}; true if it is retired.
-     * A request that takes it after {@link #takeAlone} but before its batch was counted in is safe: it refreshed
-     * the idle time.
+     * A request just {@linkplain #takeAlone taken alone} is not yet counted as sealed, but it refreshed the idle
+     * time, so the key is not retired under it.
      */
     synchronized boolean retireIfIdle(long nowNanos, long idleNanos) {
         if (!retired && open == null && sealedPending.get() == 0 && nowNanos - lastActive >= idleNanos) {

@@ -18,7 +18,8 @@ import java.util.function.Predicate;
 
 /**
  * Answers a KITTEN handshake with MEOW (or 401 when a required bearer token is missing or unknown, 400 when the
- * handshake is malformed) and switches the connection to frames.
+ * handshake is malformed) and switches the connection to frames. The MEOW advertises {@code dedup} when the client
+ * asked for it and the server keeps a {@link DedupWindow} (channel attribute {@link DedupWindow#ATTRIBUTE}).
  */
 final class KittenHandshakeHandler extends ByteToMessageDecoder {
     private final Ingest ingest;
@@ -45,12 +46,17 @@ final class KittenHandshakeHandler extends ByteToMessageDecoder {
                     h.bearerToken().isEmpty() ? "a bearer token is required" : "unknown bearer token");
             return;
         }
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(HandshakeReply.meow()));
+        // Only a client that asked for it gets the feature (kittenhouse's client keeps its byte-exact MEOW)
+        DedupWindow dedup = h.features().contains(Kitten.FEATURE_DEDUP)
+                ? ctx.channel().attr(DedupWindow.ATTRIBUTE).get() : null;
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(
+                HandshakeReply.meow(dedup == null ? List.of() : List.of(Kitten.FEATURE_DEDUP))));
         ReadGateHandler.requestRead(ctx);
         // codec in front of the idle timeout, so that it sees whole frames; the request handler behind it
         ctx.pipeline().addAfter(ctx.name(), "kitten-encoder", new ResponseFrameEncoder())
                 .addAfter("kitten-encoder", "kitten-decoder", new RequestFrameDecoder(ingest.maxRequestBytes()))
-                .addAfter(IdleTimeoutHandler.NAME, "kitten", new KittenRequestHandler(ingest, access.get()));
+                .addAfter(IdleTimeoutHandler.NAME, "kitten",
+                        new KittenRequestHandler(ingest, access.get(), dedup, h.bearerToken().orElse(null)));
         ctx.pipeline().remove(this);
     }
 

@@ -1,5 +1,6 @@
 package io.catflap.aggregator.ingest;
 
+import io.catflap.aggregator.batch.Ack;
 import io.catflap.aggregator.batch.BatchKey;
 import io.catflap.aggregator.batch.InsertFormat;
 import io.catflap.aggregator.batch.InsertResult;
@@ -22,18 +23,27 @@ import org.slf4j.LoggerFactory;
 /**
  * One KITTEN request frame → its rows into batching, its answer as a response frame in request order. A bad table
  * string, a forbidden table or a bad LZ4 body is answered (400/403) and the connection goes on; a malformed frame
- * (stream out of step) or an oversize body is answered (400/413) and the connection closed.
+ * (stream out of step) or an oversize body is answered (400/413) and the connection closed. A frame whose idempotency
+ * key the {@link DedupWindow} has seen is answered from there, without inserting its rows again.
  */
 final class KittenRequestHandler extends ChannelInboundHandlerAdapter {
     private static final Logger log = LoggerFactory.getLogger(KittenRequestHandler.class);
 
     private final Ingest ingest;
     private final Predicate<TableSpec> access;
+    private final DedupWindow dedup;
+    private final String token;
     private InOrderResponder responder;
 
-    KittenRequestHandler(Ingest ingest, Predicate<TableSpec> access) {
+    /**
+     * @param dedup the server's dedup window, or null: idempotency keys are then ignored
+     * @param token the connection's bearer token (or null), which scopes its idempotency keys
+     */
+    KittenRequestHandler(Ingest ingest, Predicate<TableSpec> access, DedupWindow dedup, String token) {
         this.ingest = ingest;
         this.access = access;
+        this.dedup = dedup;
+        this.token = token;
     }
 
     @Override
@@ -70,19 +80,27 @@ final class KittenRequestHandler extends ChannelInboundHandlerAdapter {
         }
         InsertFormat format = frame.rowBinary() ? InsertFormat.ROW_BINARY : InsertFormat.VALUES;
         BatchKey key = BatchKey.of(spec, format);
+        Ack ack = responder.next();
+        if (dedup != null && frame.idempotencyKey() != null) {
+            ack = dedup.claim(token, frame, ack);
+            if (ack == null) {
+                return; // a repeat: answered with the first request's answer
+            }
+        }
         if (!frame.lz4()) {
-            ingest.submit(ctx, key, frame.content(), responder.next());
+            ingest.submit(ctx, key, frame.content(), ack);
             return;
         }
         ByteBuf raw;
         try {
             raw = Lz4Body.decompress(frame.content(), ingest.maxRequestBytes(), ctx.alloc());
         } catch (ProtocolException e) {
-            reject("bad_lz4", 400, e.getMessage());
+            ingest.bad().count("bad_lz4");
+            ack.complete(new InsertResult(400, e.getMessage()));
             return;
         }
         try {
-            ingest.submit(ctx, key, raw, responder.next());
+            ingest.submit(ctx, key, raw, ack);
         } finally {
             raw.release();
         }

@@ -112,7 +112,10 @@ public final class UpstreamPool implements AutoCloseable {
         return leased;
     }
 
-    /** Gives a channel back; a closed channel is dropped and its slot freed. Releasing twice is harmless. */
+    /**
+     * Gives a channel back; a closed channel is dropped and its slot freed. Releasing twice is harmless until the
+     * channel was acquired again: the pool cannot tell a late second release from the next holder's.
+     */
     public void release(Channel ch) {
         if (!Boolean.TRUE.equals(ch.attr(LEASED).getAndSet(Boolean.FALSE))) {
             return;

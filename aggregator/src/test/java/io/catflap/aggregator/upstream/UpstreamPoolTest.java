@@ -40,7 +40,6 @@ class UpstreamPoolTest {
             assertFalse(acquired.get(2).isDone());
 
             pool.release(a);
-            pool.release(a);   // twice is harmless
             assertSame(a, acquired.get(2).get(5, TimeUnit.SECONDS), "a healthy channel is reused");
             assertFalse(acquired.get(3).isDone(), "still at most two");
             b.close().sync();
@@ -50,6 +49,25 @@ class UpstreamPoolTest {
             assertTrue(c.isActive());
             assertEquals(2, pool.inFlight());
             assertEquals(1, pool.queued());
+        } finally {
+            group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    @Test
+    void releasingTwiceFreesOneSlot() throws Exception {
+        EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        try (FakeClickHouse upstream = new FakeClickHouse(r -> FakeClickHouse.Answer.ok(0));
+             UpstreamPool pool = new UpstreamPool("insert", upstream.url(), 1, group, new SimpleMeterRegistry())) {
+            Channel a = pool.acquire().get(5, TimeUnit.SECONDS);
+            pool.release(a);
+            pool.release(a);
+            assertEquals(0, pool.inFlight());
+            assertSame(a, pool.acquire().get(5, TimeUnit.SECONDS));
+            Future<Channel> second = pool.acquire();
+            assertFalse(second.await(200), "still at most one");
+            pool.release(a);
+            assertSame(a, second.get(5, TimeUnit.SECONDS));
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }

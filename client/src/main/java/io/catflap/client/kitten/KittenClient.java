@@ -16,6 +16,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
 
 import java.net.InetSocketAddress;
 import java.nio.channels.ClosedChannelException;
@@ -27,7 +28,8 @@ import java.util.concurrent.TimeUnit;
  * A KITTEN/MEOW client for one aggregator: {@link #send} a table's VALUES or RowBinary rows, get a future that
  * completes when the aggregator answers — with the {@link ResponseFrame} on 200 (the rows are committed in
  * ClickHouse), exceptionally with an {@link InsertException} on any other status, or with an I/O error when the
- * connection fails before the answer (the rows may or may not be committed: retrying is at-least-once).
+ * connection fails before the answer (the rows may or may not be committed: retrying is at-least-once, unless the
+ * request carries an idempotency key that the server honours, see {@link #send(String, boolean, byte[], byte[])}).
  *
  * <p><b>One pipelined connection.</b> Requests are written back to back on a single long-lived connection without
  * waiting for earlier answers; the protocol answers in request order, so a FIFO of futures matches answers to
@@ -52,7 +54,11 @@ public final class KittenClient implements AutoCloseable {
     private final ArrayDeque<Queued> queued = new ArrayDeque<>();   // guarded by this: sends waiting for a connection
     private boolean closed;                          // guarded by this
 
-    private record Queued(int flags, String table, byte[] payload, CompletableFuture<ResponseFrame> answer) {
+    /** Whether the server of a connection advertised idempotency keys ({@link Kitten#FEATURE_DEDUP}). */
+    private static final AttributeKey<Boolean> DEDUP = AttributeKey.valueOf(KittenClient.class, "dedup");
+
+    /** A request to write; {@code key} is its idempotency key or null. */
+    private record Queued(int flags, String table, byte[] key, byte[] payload, CompletableFuture<ResponseFrame> answer) {
     }
 
     public KittenClient(EventLoopGroup group, InetSocketAddress address, KittenOptions options) {
@@ -105,8 +111,9 @@ public final class KittenClient implements AutoCloseable {
                 next.completeExceptionally(f.cause());
                 return;
             }
-            handshake.result().whenComplete((v, err) -> {
+            handshake.result().whenComplete((reply, err) -> {
                 if (err == null) {
+                    cf.channel().attr(DEDUP).set(reply.dedup());
                     next.complete(cf.channel());
                 } else {
                     next.completeExceptionally(err);
@@ -122,13 +129,28 @@ public final class KittenClient implements AutoCloseable {
 
     /** Sends rows for {@code table} ({@code db.t(a,b,c)}, as the KITTEN frame carries it). Does not keep {@code body}. */
     public CompletableFuture<ResponseFrame> send(String table, boolean rowBinary, byte[] body) {
+        return send(table, rowBinary, body, null);
+    }
+
+    /**
+     * As {@link #send(String, boolean, byte[])}, with an idempotency key: sent (flag 0x04) only when the server
+     * advertised {@code dedup}, which then answers a resend of the same key — on any of its connections, within its
+     * dedup window — without inserting the rows again. Towards any other server the key is left out, and a resend
+     * may insert the rows twice.
+     *
+     * @param idempotencyKey {@value Kitten#IDEMPOTENCY_KEY_BYTES} bytes, or null
+     */
+    public CompletableFuture<ResponseFrame> send(String table, boolean rowBinary, byte[] body, byte[] idempotencyKey) {
+        if (idempotencyKey != null && idempotencyKey.length != Kitten.IDEMPOTENCY_KEY_BYTES) {
+            throw new IllegalArgumentException("an idempotency key is " + Kitten.IDEMPOTENCY_KEY_BYTES + " bytes");
+        }
         int flags = rowBinary ? Kitten.FLAG_ROW_BINARY : 0;
         byte[] payload = body;
         if (options.lz4()) {
             flags |= Kitten.FLAG_LZ4;
             payload = Lz4Body.compress(body, 0, body.length);
         }
-        Queued request = new Queued(flags, table, payload, new CompletableFuture<>());
+        Queued request = new Queued(flags, table, idempotencyKey, payload, new CompletableFuture<>());
         synchronized (this) {
             if (closed) {
                 return CompletableFuture.failedFuture(new ClosedChannelException());
@@ -168,10 +190,13 @@ public final class KittenClient implements AutoCloseable {
             answer.completeExceptionally(new ClosedChannelException());
             return;
         }
-        ByteBuf out = ch.alloc().buffer(7 + request.table.length() * 3 + request.payload.length);
+        byte[] key = Boolean.TRUE.equals(ch.attr(DEDUP).get()) ? request.key : null;
+        int flags = key == null ? request.flags : request.flags | Kitten.FLAG_IDEMPOTENCY_KEY;
+        ByteBuf out = ch.alloc().buffer(7 + request.table.length() * 3 + Kitten.IDEMPOTENCY_KEY_BYTES
+                + request.payload.length);
         ByteBuf body = Unpooled.wrappedBuffer(request.payload);
         try {
-            FrameCodec.encodeRequest(request.flags, request.table, body, out);
+            FrameCodec.encodeRequest(flags, request.table, key, body, out);
         } catch (RuntimeException e) {
             out.release();
             answer.completeExceptionally(e);

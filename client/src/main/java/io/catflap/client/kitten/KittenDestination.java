@@ -76,10 +76,19 @@ public final class KittenDestination implements AutoCloseable {
      * answered an error, or with an I/O error when it could not be reached.
      */
     public CompletableFuture<Void> insert(String table, boolean rowBinary, byte[] body) {
+        return insert(table, rowBinary, body, null);
+    }
+
+    /**
+     * As {@link #insert(String, boolean, byte[])}, with an idempotency key for a server that supports it (see
+     * {@link KittenClient#send(String, boolean, byte[], byte[])}). ClickHouse HTTP has no such thing: over the HTTP
+     * fallback the key is dropped, and a resend may insert the rows twice.
+     */
+    public CompletableFuture<Void> insert(String table, boolean rowBinary, byte[] body, byte[] idempotencyKey) {
         if (mode == Mode.HTTP && nanoClock.getAsLong() - httpSince < recheckNanos) {
             return http.insert(table, rowBinary, body);
         }
-        return kitten.send(table, rowBinary, body).handle((frame, err) -> {
+        return kitten.send(table, rowBinary, body, idempotencyKey).handle((frame, err) -> {
             if (err == null) {
                 mode = Mode.KITTEN;
                 return CompletableFuture.<Void>completedFuture(null);

@@ -17,14 +17,15 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Client side of the handshake: writes {@code KITTEN / HTTP/1.1} when the connection is up, reads the reply and, on
- * MEOW, replaces itself with a {@link ResponseFrameDecoder} (bytes that came after MEOW are passed on). Any other reply,
- * or none within the timeout, completes {@link #result()} exceptionally and closes the connection.
+ * Client side of the handshake: writes {@code KITTEN / HTTP/1.1} (asking for idempotency keys, {@code dedup}) when the
+ * connection is up, reads the reply and, on MEOW, replaces itself with a {@link ResponseFrameDecoder} (bytes that came
+ * after MEOW are passed on) and completes {@link #result()} with the reply, which says whether keys may be sent. Any
+ * other reply, or none within the timeout, completes it exceptionally and closes the connection.
  */
 final class KittenHandshakeHandler extends ByteToMessageDecoder {
     private final String bearerToken;
     private final Duration timeout;
-    private final CompletableFuture<Void> result = new CompletableFuture<>();
+    private final CompletableFuture<HandshakeReply.Result> result = new CompletableFuture<>();
     private ScheduledFuture<?> timer;
 
     KittenHandshakeHandler(String bearerToken, Duration timeout) {
@@ -32,13 +33,13 @@ final class KittenHandshakeHandler extends ByteToMessageDecoder {
         this.timeout = timeout;
     }
 
-    CompletableFuture<Void> result() {
+    CompletableFuture<HandshakeReply.Result> result() {
         return result;
     }
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
-        ctx.writeAndFlush(Unpooled.wrappedBuffer(Handshake.encode(bearerToken)));
+        ctx.writeAndFlush(Unpooled.wrappedBuffer(Handshake.encode(bearerToken, List.of(Kitten.FEATURE_DEDUP))));
         timer = ctx.executor().schedule(() -> fail(ctx, new KittenUnsupportedException(
                 "no answer to the KITTEN handshake within " + timeout.toMillis() + " ms")),
                 timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -60,7 +61,7 @@ final class KittenHandshakeHandler extends ByteToMessageDecoder {
         if (reply.meow()) {
             cancelTimer();
             ctx.pipeline().replace(this, "kitten-responses", new ResponseFrameDecoder(Kitten.MAX_RESPONSE_MESSAGE_BYTES));
-            result.complete(null);
+            result.complete(reply);
         } else if (reply.status() == 401 || reply.status() == 403) {
             // A catflap aggregator refusing the token: falling back to HTTP would not help, it is a setup error.
             fail(ctx, new InsertException(reply.status(), reply.body()));

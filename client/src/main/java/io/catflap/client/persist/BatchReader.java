@@ -16,12 +16,13 @@ final class BatchReader implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(BatchReader.class);
 
     /**
+     * @param start    the position it was read from
      * @param records  the rows of each record, in order
      * @param bytes    their total size
      * @param end      the position right after the last record (or after a skipped span)
      * @param finished true if {@code end} is the end of a sealed segment, which can then be retired
      */
-    record Batch(List<byte[]> records, long bytes, Position end, boolean finished) {
+    record Batch(Position start, List<byte[]> records, long bytes, Position end, boolean finished) {
         boolean isEmpty() {
             return records.isEmpty();
         }
@@ -37,9 +38,24 @@ final class BatchReader implements AutoCloseable {
 
     /** The next batch from {@code from}, or an empty batch ending at {@code from} if nothing is readable yet. */
     Batch read(Position from, int maxBytes, int maxRecords) throws IOException {
+        return read(from, maxBytes, maxRecords, null);
+    }
+
+    /**
+     * As {@link #read(Position, int, int)}, but when {@code end} (nullable) is in the segment read from: exactly the
+     * batch up to {@code end}, whatever the budget. That is the batch read from {@code from} before, as a batch never
+     * spans segments and the records of a segment do not change.
+     */
+    Batch read(Position from, int maxBytes, int maxRecords, Position end) throws IOException {
         TableStream.Segment seg = stream.segmentFrom(from.segment());
         if (seg == null) {
-            return new Batch(List.of(), 0, from, false);
+            return new Batch(from, List.of(), 0, from, false);
+        }
+        long endOffset = Long.MAX_VALUE;
+        if (end != null && end.segment() == seg.seq()) {
+            endOffset = end.offset();
+            maxBytes = Integer.MAX_VALUE;
+            maxRecords = Integer.MAX_VALUE;
         }
         long off = seg.seq() == from.segment() ? from.offset() : 0;
         SegmentReader r;
@@ -48,7 +64,7 @@ final class BatchReader implements AutoCloseable {
         } catch (NoSuchFileException e) {
             log.warn("Segment {} of {} disappeared (deleted by hand?); its undelivered rows are lost",
                     seg.path(), stream.table);
-            return new Batch(List.of(), 0, new Position(seg.seq(), seg.limit()), true);
+            return new Batch(from, List.of(), 0, new Position(seg.seq(), seg.limit()), true);
         }
         if (off == 0) {
             SegmentFormat.Header header = r.header();
@@ -58,7 +74,7 @@ final class BatchReader implements AutoCloseable {
         }
         List<byte[]> records = new ArrayList<>();
         long bytes = 0;
-        while (records.size() < maxRecords && bytes < maxBytes) {
+        while (records.size() < maxRecords && bytes < maxBytes && off < endOffset) {
             SegmentReader.Next next = r.next(off, seg.limit());
             long skippedTo = next == null ? seg.limit() : next.start();
             if (skippedTo > off) {
@@ -73,7 +89,7 @@ final class BatchReader implements AutoCloseable {
             off = next.end();
         }
         boolean finished = seg.sealed() && off >= seg.limit();
-        return new Batch(records, bytes, new Position(seg.seq(), off), finished);
+        return new Batch(from, records, bytes, new Position(seg.seq(), off), finished);
     }
 
     private void corrupt(TableStream.Segment seg, long offset, long length) {

@@ -22,11 +22,12 @@ import org.slf4j.LoggerFactory;
 /**
  * The client's on-disk buffer ({@code &persistent=1}): rows are appended to per-table segment files and delivered
  * by one sender per (table, format) stream, which resumes from the last acknowledged position after a crash or
- * restart (at-least-once delivery).
+ * restart; the batch in flight at a crash is sent again exactly, under the same idempotency key (exactly-once
+ * where the destination honours keys, at-least-once elsewhere).
  *
  * <p>Layout under {@code dir}: {@code run.lock} (one process per directory), and per stream a directory
  * {@code <table>-<hash>} holding numbered segments ({@code 00000000000000000001.seg}, format in
- * {@code SegmentFormat}) and the acknowledged position ({@code acked}, see {@code AckStore}). A segment is sealed when
+ * {@code SegmentFormat}) and the delivery state ({@code acked}, see {@code AckStore}). A segment is sealed when
  * it reaches {@link PersistOptions#maxFileSize()} or gets {@link PersistOptions#rotateInterval()} old; once fully
  * delivered it is deleted, or renamed to {@code *.seg.done} with {@link PersistOptions#markAsDone()}. After a
  * restart, appends always go to a new segment, so a torn record can only be at the end of a sealed one.

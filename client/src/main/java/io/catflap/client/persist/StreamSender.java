@@ -1,7 +1,12 @@
 package io.catflap.client.persist;
 
+import io.catflap.protocol.Kitten;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -13,10 +18,12 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Delivers one stream, in order, one batch at a time: read from the acknowledged position, send, and only after the
- * sink's success store the new position. A failed batch is kept and sent again after an exponential backoff, so
- * delivery is at-least-once: a crash between the destination's commit and the stored position repeats that batch.
- * A batch that the destination rejects as bad data is halved until the bad record is alone, which is then dropped.
+ * Delivers one stream, in order, one batch at a time: read from the acknowledged position, durably record the batch's
+ * range as in flight, send it, and only after the sink's success store the new position. A failed batch is kept and
+ * sent again after an exponential backoff. A crash between the destination's commit and the stored position repeats
+ * the batch — after the restart exactly the recorded range, under the same idempotency key (derived from the stream's
+ * random id and the range), so a destination that remembers keys does not insert it twice. A batch that the
+ * destination rejects as bad data is halved until the bad record is alone, which is then dropped.
  */
 final class StreamSender {
 
@@ -88,7 +95,7 @@ final class StreamSender {
         while (!stopping) {
             try {
                 if (pending == null) {
-                    pending = reader.read(stream.acked(), maxSendSize, probeRecords);
+                    pending = next();
                 }
                 if (pending.isEmpty()) {
                     idle(pending);
@@ -123,6 +130,13 @@ final class StreamSender {
         }
     }
 
+    /** The batch that was in flight when the daemon stopped, exactly as it was; else the next one. */
+    private BatchReader.Batch next() throws IOException {
+        // while narrowing down a rejected batch, the smaller batches are new ranges
+        Position inFlight = probeUntil == null ? stream.inFlight() : null;
+        return reader.read(stream.acked(), maxSendSize, probeRecords, inFlight);
+    }
+
     private void idle(BatchReader.Batch batch) throws IOException {
         if (batch.finished() || !batch.end().equals(stream.acked())) {
             commit(batch); // only skipped corrupt bytes, or the end of a sealed segment
@@ -143,7 +157,10 @@ final class StreamSender {
     }
 
     private void deliver(BatchReader.Batch batch) throws Exception {
-        CompletableFuture<Void> f = sink.send(stream.table, stream.rowBinary, join(batch.records()));
+        if (!batch.end().equals(stream.inFlight())) {
+            stream.sending(batch.end());
+        }
+        CompletableFuture<Void> f = sink.send(stream.table, stream.rowBinary, join(batch.records()), key(batch));
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SEND_TIMEOUT_MILLIS);
         while (true) {
             try {
@@ -199,6 +216,18 @@ final class StreamSender {
             log.warn("Could not store the position of {}: {}", stream.table, io.toString());
             sleep(INITIAL_BACKOFF_MILLIS);
             return batch;
+        }
+    }
+
+    /** The batch's idempotency key: SHA-256 of the stream id and the batch's range, cut to 16 bytes. */
+    private byte[] key(BatchReader.Batch batch) {
+        ByteBuffer id = ByteBuffer.allocate(AckStore.STREAM_ID_BYTES + 32).put(stream.streamId())
+                .putLong(batch.start().segment()).putLong(batch.start().offset())
+                .putLong(batch.end().segment()).putLong(batch.end().offset());
+        try {
+            return Arrays.copyOf(MessageDigest.getInstance("SHA-256").digest(id.array()), Kitten.IDEMPOTENCY_KEY_BYTES);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every JVM has SHA-256", e);
         }
     }
 

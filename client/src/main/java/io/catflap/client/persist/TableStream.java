@@ -45,7 +45,9 @@ final class TableStream {
     private SegmentWriter active;
     private long nextSeq;
     private boolean closed;
+    private final byte[] streamId;
     private volatile Position acked;
+    private volatile Position inFlight;
     private volatile Runnable appendListener = () -> { };
 
     /**
@@ -59,7 +61,10 @@ final class TableStream {
         this.rowBinary = rowBinary;
         this.options = options;
         this.ackStore = new AckStore(dir);
-        this.acked = Files.isDirectory(dir) ? ackStore.load() : Position.START;
+        AckStore.State state = Files.isDirectory(dir) ? ackStore.load() : AckStore.State.fresh();
+        this.streamId = state.streamId();
+        this.acked = state.acked();
+        this.inFlight = state.inFlight();
         long maxSeq = acked.segment();
         for (Map.Entry<Long, Path> e : listSegments(dir).entrySet()) {
             long seq = e.getKey();
@@ -226,10 +231,30 @@ final class TableStream {
         return acked;
     }
 
+    /** Random, fixed for the life of the stream's state: part of every batch's idempotency key. */
+    byte[] streamId() {
+        return streamId.clone();
+    }
+
+    /** The end of the batch from {@link #acked()} that was sent and not yet answered (before a crash), or null. */
+    Position inFlight() {
+        return inFlight;
+    }
+
+    /**
+     * Durably records, before it is sent, that the batch from {@link #acked()} to {@code end} is in flight: after a
+     * crash exactly this batch, with the same idempotency key, is sent first. Only the stream's sender calls it.
+     */
+    void sending(Position end) throws IOException {
+        ackStore.store(new AckStore.State(streamId, acked, end));
+        inFlight = end;
+    }
+
     /** Durably records that everything before {@code p} is delivered. Only the stream's sender calls it. */
     void acknowledge(Position p) throws IOException {
-        ackStore.store(p);
+        ackStore.store(new AckStore.State(streamId, p, null));
         acked = p;
+        inFlight = null;
     }
 
     /** Acknowledges the whole of sealed segment {@code seq}, then deletes it or marks it done. */

@@ -87,10 +87,18 @@ public final class Router implements AutoCloseable {
      * single-server route): the send itself is then the health check, and a success puts the server back.
      */
     public CompletableFuture<Void> insert(String table, boolean rowBinary, byte[] body) {
+        return insert(table, rowBinary, body, null);
+    }
+
+    /**
+     * As {@link #insert(String, boolean, byte[])} with an idempotency key (see {@link KittenDestination#insert(String,
+     * boolean, byte[], byte[])}); it prevents a duplicate only when the resend reaches the same server.
+     */
+    public CompletableFuture<Void> insert(String table, boolean rowBinary, byte[] body, byte[] idempotencyKey) {
         List<RoutingConfig.Server> servers = config.serversFor(table);
         Target chosen = choose(servers);
         Target target = chosen != null ? chosen : choose(servers, true);
-        return target.destination.insert(table, rowBinary, body).whenComplete((v, err) -> {
+        return target.destination.insert(table, rowBinary, body, idempotencyKey).whenComplete((v, err) -> {
             if (err != null) {
                 failed(target, KittenDestination.unwrap(err));
             } else if (!target.healthy) {

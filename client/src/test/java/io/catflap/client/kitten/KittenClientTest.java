@@ -58,9 +58,31 @@ class KittenClientTest {
                 assertEquals("(" + i + ")", answers.get(i).get(10, TimeUnit.SECONDS).message());
             }
             assertEquals(1, server.connections.get());
-            assertEquals("KITTEN / HTTP/1.1\n\n", server.handshakes.get(0));   // kittenhouse's exact handshake
+            // kittenhouse's handshake, asking for idempotency keys (its server ignores the header)
+            assertEquals("KITTEN / HTTP/1.1\r\nX-Catflap-Features: dedup\r\n\r\n", server.handshakes.get(0));
             assertEquals("db.t(a)", server.requests.get(0).table());
             assertEquals(0, server.requests.get(0).flags());
+        }
+    }
+
+    @Test
+    void anIdempotencyKeyIsSentOnlyToAServerThatAdvertisedDedup() throws Exception {
+        byte[] key = new byte[Kitten.IDEMPOTENCY_KEY_BYTES];
+        key[0] = (byte) 0xca;
+        try (TinyKittenServer plain = TinyKittenServer.meowing(r -> ResponseFrame.OK);
+             KittenClient client = client(plain.hostPort(), KittenOptions.defaults())) {
+            client.send("db.t(a)", false, bytes("(1)"), key).get(10, TimeUnit.SECONDS);
+            assertEquals(new TinyKittenServer.Received(0, "db.t(a)", "(1)", null), plain.requests.get(0),
+                    "kittenhouse's server would take the key for rows");
+        }
+        try (TinyKittenServer dedup = TinyKittenServer.deduplicating(r -> ResponseFrame.OK);
+             KittenClient client = client(dedup.hostPort(), KittenOptions.defaults().withLz4(true))) {
+            client.send("db.t(a)", true, bytes("rows"), key).get(10, TimeUnit.SECONDS);
+            client.send("db.t(a)", true, bytes("more"), null).get(10, TimeUnit.SECONDS);
+            assertEquals(new TinyKittenServer.Received(Kitten.FLAG_IDEMPOTENCY_KEY | Kitten.FLAG_LZ4
+                    | Kitten.FLAG_ROW_BINARY, "db.t(a)", "rows", "ca" + "00".repeat(15)), dedup.requests.get(0));
+            assertEquals(new TinyKittenServer.Received(Kitten.FLAG_LZ4 | Kitten.FLAG_ROW_BINARY, "db.t(a)", "more",
+                    null), dedup.requests.get(1));
         }
     }
 

@@ -19,6 +19,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -29,8 +30,8 @@ import java.util.function.Function;
  * a thread per connection, records handshakes and requests, answers each request with {@code answer}.
  */
 final class TinyKittenServer implements AutoCloseable {
-    /** A request as received, body decompressed. */
-    record Received(int flags, String table, String body) {
+    /** A request as received, body decompressed; {@code key} is its idempotency key in hex, or null. */
+    record Received(int flags, String table, String body, String key) {
     }
 
     private final ServerSocket server;
@@ -44,6 +45,12 @@ final class TinyKittenServer implements AutoCloseable {
     /** Answers the handshake with MEOW. */
     static TinyKittenServer meowing(Function<Received, ResponseFrame> answer) throws IOException {
         return new TinyKittenServer("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nMEOW", answer);
+    }
+
+    /** Answers the handshake with a MEOW advertising idempotency keys, as a catflap aggregator does. */
+    static TinyKittenServer deduplicating(Function<Received, ResponseFrame> answer) throws IOException {
+        return new TinyKittenServer("HTTP/1.1 200 OK\r\nContent-Length: 4\r\nX-Catflap-Features: dedup\r\n\r\nMEOW",
+                answer);
     }
 
     /** Answers the handshake with this raw reply (e.g. what an HTTP server says to an unknown method). */
@@ -100,7 +107,9 @@ final class TinyKittenServer implements AutoCloseable {
             while ((frame = KittenStreams.readRequest(in, Kitten.DEFAULT_MAX_BODY_BYTES)) != null) {
                 Received r;
                 try {
-                    r = new Received(frame.flags(), frame.table(), body(frame));
+                    byte[] key = frame.idempotencyKey();
+                    r = new Received(frame.flags(), frame.table(), body(frame),
+                            key == null ? null : HexFormat.of().formatHex(key));
                 } finally {
                     frame.release();
                 }

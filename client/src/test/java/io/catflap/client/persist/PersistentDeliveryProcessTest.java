@@ -23,7 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Persistent mode end to end with real processes: app (HTTP) → client daemon process → aggregator process (KITTEN)
- * → the real ClickHouse. Every row the daemon acknowledged must land, whatever happens to the daemon process.
+ * → the real ClickHouse. Every row the daemon acknowledged must land, whatever happens to the daemon process, and
+ * only once: the batch in flight at a crash is sent again under the same idempotency key, which the aggregator's
+ * dedup window answers without inserting it twice.
  */
 class PersistentDeliveryProcessTest {
 
@@ -125,6 +127,7 @@ class PersistentDeliveryProcessTest {
                     counts.keySet().stream().filter(id -> !acked.contains(id)).count());
             assertEquals(Set.of(), lost, "acknowledged rows missing in ClickHouse; daemon output:\n"
                     + daemon.process().output());
+            assertEquals(0, duplicates(counts), "rows that landed twice");
         }
     }
 
@@ -148,5 +151,6 @@ class PersistentDeliveryProcessTest {
         System.out.printf("aggregator down, daemon killed: acknowledged %d, landed %d distinct, duplicates %d%n",
                 app.acked().size(), counts.size(), duplicates(counts));
         assertEquals(Set.of(), lost(app.acked(), counts), "daemon output:\n" + daemon.process().output());
+        assertEquals(0, duplicates(counts), "rows that landed twice");
     }
 }

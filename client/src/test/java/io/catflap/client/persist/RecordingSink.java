@@ -10,7 +10,7 @@ import java.util.function.Function;
 /** A sink that records what it accepted; {@code verdict} may fail a batch (returns null to accept it). */
 final class RecordingSink implements PersistSink {
 
-    record Sent(String table, boolean rowBinary, byte[] body) {
+    record Sent(String table, boolean rowBinary, byte[] body, byte[] key) {
         String text() {
             return new String(body, StandardCharsets.UTF_8);
         }
@@ -29,9 +29,9 @@ final class RecordingSink implements PersistSink {
     }
 
     @Override
-    public synchronized CompletableFuture<Void> send(String table, boolean rowBinary, byte[] body) {
+    public synchronized CompletableFuture<Void> send(String table, boolean rowBinary, byte[] body, byte[] key) {
         calls++;
-        Sent s = new Sent(table, rowBinary, body.clone());
+        Sent s = new Sent(table, rowBinary, body.clone(), key.clone());
         RuntimeException failure = verdict.apply(s);
         if (failure != null) {
             return CompletableFuture.failedFuture(failure);
