@@ -25,6 +25,7 @@ import io.netty.channel.socket.nio.NioDatagramChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.concurrent.Future;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,6 +51,8 @@ public final class ClientDaemon implements AutoCloseable {
     private static final int MAX_POST_BYTES = 16 << 20;
     private static final int MAX_UDP_PACKET = 64 << 10;
     private static final Duration DRAIN_TIMEOUT = Duration.ofSeconds(10);
+    /** Bound on each of the other shutdown steps. */
+    private static final Duration CLOSE_STEP_TIMEOUT = Duration.ofSeconds(10);
     private static final int PERSIST_APPEND_THREADS = 64;
 
     private final DaemonConfig config;
@@ -150,18 +153,25 @@ public final class ClientDaemon implements AutoCloseable {
         return b.append('"').toString();
     }
 
-    /** Stops taking writes, gives the memory buffers a few seconds to empty, then closes everything. */
+    /**
+     * Stops taking writes, gives the memory buffers a few seconds to empty, then closes everything. Every step is
+     * bounded: one that does not finish in time (a peer or a resolver that never answers) is logged and left behind,
+     * so a SIGTERM always ends the process.
+     */
     @Override
     public void close() {
-        http.close().syncUninterruptibly();
-        udp.close().syncUninterruptibly();
+        awaitStep("closing the HTTP listener", http.close());
+        awaitStep("closing the UDP listener", udp.close());
         try {
             long left = memory.drain(DRAIN_TIMEOUT);
             if (left > 0) {
                 LOG.warn("{} bytes of in-memory rows not delivered at shutdown", left);
             }
             persistWriters.shutdown();
-            persistWriters.awaitTermination(10, TimeUnit.SECONDS);
+            if (!persistWriters.awaitTermination(CLOSE_STEP_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
+                LOG.warn("shutdown: persistent appends still running after {} ms; going on without them",
+                        CLOSE_STEP_TIMEOUT.toMillis());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -171,9 +181,15 @@ public final class ClientDaemon implements AutoCloseable {
         if (admin != null) {
             admin.close();
         }
-        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+        awaitStep("stopping the event loops", group.shutdownGracefully(0, 2, TimeUnit.SECONDS));
         queryStreams.shutdownNow();
         httpClients.shutdownNow();
+    }
+
+    private static void awaitStep(String step, Future<?> done) {
+        if (!done.awaitUninterruptibly(CLOSE_STEP_TIMEOUT.toMillis())) {
+            LOG.warn("shutdown: {} did not finish within {} ms; going on without it", step, CLOSE_STEP_TIMEOUT.toMillis());
+        }
     }
 
     private static ThreadFactory threads(String prefix) {

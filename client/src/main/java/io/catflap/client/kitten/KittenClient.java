@@ -16,6 +16,7 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.AttributeKey;
 
 import java.net.InetSocketAddress;
@@ -40,8 +41,10 @@ import java.util.concurrent.TimeUnit;
  * batch does delay the answers queued behind it: callers should send large batches rather than many small ones.
  *
  * <p><b>Reconnects.</b> A lost connection fails every request in flight on it; the next {@code send} connects again
- * (TCP connect + handshake). Requests are never resent by the client itself: the caller decides, since only it knows
- * whether a duplicate is acceptable. An idle connection is closed after {@link KittenOptions#idleTimeout()}.
+ * (name lookup, TCP connect + handshake; the lookup runs off the event loop, see {@link HostLookup}, so a DNS
+ * outage costs at most the connect timeout per attempt and never stalls other channels). Requests are never resent by
+ * the client itself: the caller decides, since only it knows whether a duplicate is acceptable. An idle connection is
+ * closed after {@link KittenOptions#idleTimeout()}.
  *
  * <p>A peer that does not answer the handshake with MEOW makes {@code send} and {@link #connect} fail with
  * {@link KittenUnsupportedException}; {@link KittenDestination} then falls back to ClickHouse HTTP. Thread-safe.
@@ -49,6 +52,7 @@ import java.util.concurrent.TimeUnit;
 public final class KittenClient implements AutoCloseable {
     private final Bootstrap bootstrap;
     private final InetSocketAddress address;
+    private final HostLookup lookup;
     private final KittenOptions options;
     private CompletableFuture<Channel> connection;   // guarded by this; null or failed/closed -> reconnect
     private final ArrayDeque<Queued> queued = new ArrayDeque<>();   // guarded by this: sends waiting for a connection
@@ -63,10 +67,13 @@ public final class KittenClient implements AutoCloseable {
 
     public KittenClient(EventLoopGroup group, InetSocketAddress address, KittenOptions options) {
         this.address = address;
+        this.lookup = new HostLookup(address, options.connectTimeout());
         this.options = options;
         this.bootstrap = new Bootstrap()
                 .group(group)
                 .channel(NioSocketChannel.class)
+                // Names are resolved by HostLookup: Netty's default resolver would block the event loop on DNS.
+                .resolver(NoopAddressResolverGroup.INSTANCE)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) options.connectTimeout().toMillis());
     }
@@ -88,6 +95,11 @@ public final class KittenClient implements AutoCloseable {
         return address;
     }
 
+    /** The address the next connect goes to, looked up as {@link HostLookup} does (bounded by the connect timeout). */
+    CompletableFuture<InetSocketAddress> resolve() {
+        return lookup.resolve();
+    }
+
     /**
      * Connects and handshakes unless a live connection exists. The future fails with
      * {@link KittenUnsupportedException} when the peer does not speak KITTEN, with {@link InsertException} when it
@@ -104,8 +116,19 @@ public final class KittenClient implements AutoCloseable {
         CompletableFuture<Channel> next = new CompletableFuture<>();
         connection = next;
         next.whenComplete(this::sendQueued);
+        lookup.resolve().whenComplete((resolved, err) -> {
+            if (err != null) {
+                next.completeExceptionally(err);
+            } else {
+                connect(resolved, next);
+            }
+        });
+        return next;
+    }
+
+    private void connect(InetSocketAddress resolved, CompletableFuture<Channel> next) {
         KittenHandshakeHandler handshake = new KittenHandshakeHandler(options.bearerToken(), options.connectTimeout());
-        ChannelFuture cf = bootstrap.clone().handler(pipeline(handshake)).connect(address);
+        ChannelFuture cf = bootstrap.clone().handler(pipeline(handshake)).connect(resolved);
         cf.addListener(f -> {
             if (!f.isSuccess()) {
                 next.completeExceptionally(f.cause());
@@ -120,7 +143,6 @@ public final class KittenClient implements AutoCloseable {
                 }
             });
         });
-        return next;
     }
 
     private static boolean isLive(CompletableFuture<Channel> done) {

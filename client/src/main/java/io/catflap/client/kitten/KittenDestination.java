@@ -10,6 +10,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
 import java.util.function.LongSupplier;
+import java.util.function.Supplier;
 
 /**
  * One server a table's rows can go to, speaking KITTEN when it can and ClickHouse HTTP when it cannot.
@@ -86,7 +87,7 @@ public final class KittenDestination implements AutoCloseable {
      */
     public CompletableFuture<Void> insert(String table, boolean rowBinary, byte[] body, byte[] idempotencyKey) {
         if (mode == Mode.HTTP && nanoClock.getAsLong() - httpSince < recheckNanos) {
-            return http.insert(table, rowBinary, body);
+            return resolved(() -> http.insert(table, rowBinary, body));
         }
         return kitten.send(table, rowBinary, body, idempotencyKey).handle((frame, err) -> {
             if (err == null) {
@@ -104,6 +105,21 @@ public final class KittenDestination implements AutoCloseable {
             }
             return CompletableFuture.<Void>failedFuture(cause);
         }).thenCompose(f -> f);
+    }
+
+    /** kittenhouse's health check, {@code SELECT 42} over HTTP. */
+    public CompletableFuture<Void> checkAlive() {
+        return resolved(http::checkAlive);
+    }
+
+    /**
+     * Runs an HTTP call once the name resolves. The JDK's HTTP client looks the name up on a thread of the pool that
+     * runs its requests and waits for as long as the resolver does; a name that already resolved through the bounded,
+     * one-at-a-time {@link HostLookup} is answered from the JDK's cache instead, so a dead resolver costs a failed
+     * call, not a stuck thread per call.
+     */
+    private <T> CompletableFuture<T> resolved(Supplier<CompletableFuture<T>> call) {
+        return kitten.resolve().thenCompose(address -> call.get());
     }
 
     /** Strips the CompletionException wrappers futures add. */

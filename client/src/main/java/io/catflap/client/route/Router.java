@@ -178,7 +178,7 @@ public final class Router implements AutoCloseable {
         if (target.healthy) {
             return;   // a send got through meanwhile
         }
-        target.destination.http().checkAlive().whenComplete((v, err) -> {
+        target.destination.checkAlive().whenComplete((v, err) -> {
             if (err == null) {
                 LOG.info("server {} is back alive", target.destination.hostPort());
                 target.healthy = true;
