@@ -1,1 +1,28 @@
+/**
+ * The catflap aggregator: the Netty server next to ClickHouse. The packages follow the path of one row.
+ *
+ * <ol>
+ *   <li>{@link io.catflap.aggregator.ingest}: accept and read. Every connection starts as
+ *       {@code ReadGateHandler → ProtocolSniffer → IdleTimeoutHandler}; the sniffer turns it into a KITTEN pipeline
+ *       ({@code KittenHandshakeHandler}, then the protocol module's frame codecs and {@code KittenRequestHandler}) or
+ *       an HTTP one ({@code HttpServerCodec → HttpRequestRouter → SelectProxyHandler}). The {@code ReadGate} lets
+ *       at most {@code --max-readers} connections read a request at once; the others keep auto-read off, so
+ *       their bytes wait in the kernel.</li>
+ *   <li>{@link io.catflap.aggregator.batch}: a request's rows are copied once into the open {@code TableBatch} of
+ *       their {@code BatchKey} (credentials, table, columns, format, settings), sealed at {@code --batch-bytes} or
+ *       {@code --flush-interval}. {@code BatchMemory} bounds the bytes held; past it no read permit is granted.</li>
+ *   <li>{@link io.catflap.aggregator.upstream}: sealed batches become {@code UpstreamInsert}s on the insert
+ *       {@code UpstreamPool} (at most {@code --max-inserts}); {@code ErrorPolicy} tells data errors (split the
+ *       batch, so only the bad sender gets the error) from transient ones (retry until the deadline).</li>
+ *   <li>Ack: every request of a batch is answered with ClickHouse's reply, in request order per connection
+ *       ({@code InOrderResponder}).</li>
+ *   <li>{@link io.catflap.aggregator.select}: everything that is not an INSERT is proxied on the separate select
+ *       pool and streamed back with backpressure.</li>
+ *   <li>{@link io.catflap.aggregator.admin}: {@code /metrics}, {@code /health}, {@code /status} and the status
+ *       page on the admin port.</li>
+ * </ol>
+ *
+ * <p>{@link io.catflap.aggregator.AggregatorMain} is the command line; {@link io.catflap.aggregator.Aggregator}
+ * wires the parts and owns the shutdown order.
+ */
 package io.catflap.aggregator;
