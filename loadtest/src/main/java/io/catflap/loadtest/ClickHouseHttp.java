@@ -18,10 +18,6 @@ final class ClickHouseHttp {
         this.base = base;
     }
 
-    URI base() {
-        return base;
-    }
-
     /** Runs {@code sql} (the body of a POST) and returns the response body; throws on a non-200 answer. */
     String query(String sql) throws IOException {
         HttpRequest request = HttpRequest.newBuilder(base.resolve("/"))

@@ -1,5 +1,6 @@
 package io.catflap.loadtest;
 
+import io.catflap.protocol.HandshakeReplyDecoder;
 import io.catflap.protocol.Kitten;
 import io.catflap.protocol.RequestFrameEncoder;
 import io.catflap.protocol.ResponseFrameDecoder;

@@ -225,7 +225,7 @@ public final class LoadtestMain implements Callable<Integer> {
             if (clickHouse != null && !withFake) {
                 verification = new Verifier(clickHouse).verify(workload, stats, verifyWaitMillis);
             }
-            RunReport report = new RunReport(describe(t, runTag), seconds, stats, sampler, self, verification, fake);
+            RunReport report = new RunReport(describe(t, runTag, tables), seconds, stats, sampler, self, verification, fake);
             out.print(report.text());
             if (json != null) {
                 Files.writeString(json, Json.write(report.toJson()), StandardCharsets.UTF_8);
@@ -368,7 +368,7 @@ public final class LoadtestMain implements Callable<Integer> {
         return pid == null ? null : ProcSampler.of(pid);
     }
 
-    private Map<String, Object> describe(Target t, String runTag) {
+    private Map<String, Object> describe(Target t, String runTag, List<String> tables) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("target", t.toString());
         m.put("preset", preset == null ? null : preset.cliName());
@@ -378,7 +378,7 @@ public final class LoadtestMain implements Callable<Integer> {
         m.put("rows_per_request", (long) rowsPerRequest);
         m.put("row_size", (long) rowSize);
         m.put("format", format.clickHouseName());
-        m.put("tables", tableNames());
+        m.put("tables", tables);
         m.put("rate_limit", rate > 0 ? rate : null);
         m.put("select_share", selectShare);
         m.put("duration_limit_seconds", durationMillis / 1000.0);

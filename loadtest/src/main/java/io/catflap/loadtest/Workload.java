@@ -10,6 +10,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * @param selectShare fraction of requests that are SELECTs, 0..1
  */
 record Workload(RowGenerator rows, List<String> tables, int rowsPerRequest, double selectShare, String tag) {
+    private static final String COLUMN_LIST = "(" + RowGenerator.COLUMNS.replace(" ", "") + ")";
 
     boolean nextIsSelect() {
         return selectShare > 0 && ThreadLocalRandom.current().nextDouble() < selectShare;
@@ -22,7 +23,7 @@ record Workload(RowGenerator rows, List<String> tables, int rowsPerRequest, doub
 
     /** {@code db.t(tag,host,seq,ts,payload)}: the table as the KITTEN frame and the local API name it. */
     String tableWithColumns(int table) {
-        return tables.get(table) + "(" + RowGenerator.COLUMNS.replace(" ", "") + ")";
+        return tables.get(table) + COLUMN_LIST;
     }
 
     String insertSql(int table) {

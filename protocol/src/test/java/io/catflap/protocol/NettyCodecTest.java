@@ -6,16 +6,22 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 
 import static io.catflap.protocol.TestBytes.bytes;
 import static io.catflap.protocol.TestBytes.golden;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The Netty encoders write the golden bytes, release what they wrote, and feed the decoders losslessly. */
+/**
+ * The Netty encoders write the golden bytes, release what they wrote, and feed the decoders losslessly; the handshake
+ * reply decoder passes what follows the reply on.
+ */
 class NettyCodecTest {
     @Test
     void requestEncoderWritesGoldenBytesAndReleasesTheFrame() {
@@ -77,6 +83,21 @@ class NettyCodecTest {
         }
         assertFalse(client.finish());
         assertFalse(server.finish());
+    }
+
+    @Test
+    void handshakeReplyDecoderEmitsTheReplyThenHandsLaterBytesToTheFrameDecoder() {
+        EmbeddedChannel client = new EmbeddedChannel(new HandshakeReplyDecoder(),
+                new ResponseFrameDecoder(Kitten.MAX_RESPONSE_MESSAGE_BYTES));
+        byte[] meow = HandshakeReply.meow(List.of(Kitten.FEATURE_LZ4));
+        byte[] all = TestBytes.concat(meow, golden("response-ok.hex"));
+        client.writeInbound(TestBytes.pooled(Arrays.copyOf(all, 10)));
+        assertNull(client.readInbound(), "an incomplete reply is not emitted");
+        client.writeInbound(TestBytes.pooled(Arrays.copyOfRange(all, 10, all.length)));
+        assertEquals(new HandshakeReply.Result(true, 200, "MEOW", Set.of(Kitten.FEATURE_LZ4)), client.readInbound());
+        assertNull(client.pipeline().get(HandshakeReplyDecoder.class), "the decoder leaves the pipeline");
+        assertEquals(ResponseFrame.OK, client.readInbound());
+        assertFalse(client.finish());
     }
 
     private static void pump(EmbeddedChannel from, EmbeddedChannel to) {
