@@ -72,6 +72,22 @@ class KittenProtocolIT {
     }
 
     @Test
+    void sameTableStringInRowBinaryAfterValuesIsInsertedAsRowBinary() throws IOException {
+        try (Socket s = connect(agg.port())) {
+            KittenStreams.writeHandshake(s.getOutputStream(), null);
+            assertTrue(KittenStreams.readHandshakeReply(s.getInputStream()).meow());
+            frame(s.getOutputStream(), 0, table + "(a,s)", "(30,'values')");
+            assertEquals(ResponseFrame.OK, answer(s.getInputStream()));
+            byte[] row = {31, 0, 0, 0, 2, 'r', 'b'};   // a = 31 (UInt32 LE), s = "rb"
+            KittenStreams.writeRequest(s.getOutputStream(), Kitten.FLAG_ROW_BINARY, table + "(a,s)", row, 0,
+                    row.length);
+            assertEquals(ResponseFrame.OK, answer(s.getInputStream()));
+        }
+        assertEquals(1, ch.count(table, "a = 30 AND s = 'values'"));
+        assertEquals(1, ch.count(table, "a = 31 AND s = 'rb'"));
+    }
+
+    @Test
     void badTableStringIsAnsweredAndTheConnectionGoesOn() throws IOException {
         double before = TestAggregators.badRequests(agg, "bad_table");
         try (Socket s = connect(agg.port())) {
@@ -169,6 +185,8 @@ class KittenProtocolIT {
                 KittenStreams.writeHandshake(s.getOutputStream(), "tok-B");
                 assertTrue(KittenStreams.readHandshakeReply(s.getInputStream()).meow());
                 frame(s.getOutputStream(), 0, table + "(a,s)", "(20,'no')");
+                assertEquals(403, answer(s.getInputStream()).status());
+                frame(s.getOutputStream(), 0, table + "(a,s)", "(20,'again')");
                 assertEquals(403, answer(s.getInputStream()).status());
             }
             try (Socket s = connect(secured.port())) {

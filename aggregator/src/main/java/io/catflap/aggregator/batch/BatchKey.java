@@ -1,8 +1,8 @@
 package io.catflap.aggregator.batch;
 
 import io.catflap.protocol.TableSpec;
+import java.util.Collections;
 import java.util.List;
-import java.util.Map;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
@@ -13,7 +13,7 @@ import java.util.TreeMap;
  *
  * @param user     ClickHouse user, or null for the aggregator's own upstream credentials
  * @param password its password (null with a null user)
- * @param table    validated target without a shard suffix
+ * @param table    validated target; a shard suffix is dropped (rows for every shard of a table travel together)
  * @param format   the body's format
  * @param settings URL settings sent with the INSERT (names validated), in a stable order
  * @param contentEncoding the body's Content-Encoding (gzip, deflate), or null; encoded bodies are never merged
@@ -22,12 +22,15 @@ public record BatchKey(String user, String password, TableSpec table, InsertForm
                        SortedMap<String, String> settings, String contentEncoding) {
 
     public BatchKey {
+        if (table.shard() != null) {
+            table = new TableSpec(table.database(), table.table(), table.columns(), null);
+        }
         settings = new TreeMap<>(settings);
     }
 
     /** A key for the aggregator's own credentials and no extra settings (the KITTEN path). */
     public static BatchKey of(TableSpec table, InsertFormat format) {
-        return new BatchKey(null, null, table, format, new TreeMap<>(Map.of()), null);
+        return new BatchKey(null, null, table, format, Collections.emptySortedMap(), null);
     }
 
     /** Whether requests of this key may share a batch: a concatenable format, not compressed. */

@@ -125,8 +125,7 @@ public final class HttpRequestRouter extends ChannelInboundHandlerAdapter {
         } else if (table != null) {
             TableSpec spec;
             try {
-                TableSpec parsed = TableSpec.parse(table);
-                spec = new TableSpec(parsed.database(), parsed.table(), parsed.columns(), null);
+                spec = TableSpec.parse(table);
             } catch (ProtocolException e) {
                 fail(ctx, "bad_table", 400, e.getMessage());
                 return;

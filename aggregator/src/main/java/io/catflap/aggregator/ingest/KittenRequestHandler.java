@@ -34,6 +34,13 @@ final class KittenRequestHandler extends ChannelInboundHandlerAdapter {
     private final DedupWindow dedup;
     private final String token;
     private InOrderResponder responder;
+    /**
+     * The table string of the last frame let in and its key: a connection mostly writes one table, and parsing the
+     * string into a key costs several times the frame's decoding. Only strings let in are kept (a connection's
+     * access never changes).
+     */
+    private String lastTable;
+    private BatchKey lastKey;
 
     /**
      * @param dedup the server's dedup window, or null: idempotency keys are then ignored
@@ -66,20 +73,10 @@ final class KittenRequestHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void handle(ChannelHandlerContext ctx, RequestFrame frame) {
-        TableSpec spec;
-        try {
-            TableSpec parsed = TableSpec.parse(frame.table());
-            spec = new TableSpec(parsed.database(), parsed.table(), parsed.columns(), null);
-        } catch (ProtocolException e) {
-            reject("bad_table", 400, e.getMessage());
+        BatchKey key = key(frame);
+        if (key == null) {
             return;
         }
-        if (!access.test(spec)) {
-            reject("forbidden_table", 403, "this token may not insert into " + spec.withoutShard());
-            return;
-        }
-        InsertFormat format = frame.rowBinary() ? InsertFormat.ROW_BINARY : InsertFormat.VALUES;
-        BatchKey key = BatchKey.of(spec, format);
         Ack ack = responder.next();
         if (dedup != null && frame.idempotencyKey() != null) {
             ack = dedup.claim(token, frame, ack);
@@ -104,6 +101,29 @@ final class KittenRequestHandler extends ChannelInboundHandlerAdapter {
         } finally {
             raw.release();
         }
+    }
+
+    /** The frame's batch key, or null when its table string was refused (and answered). */
+    private BatchKey key(RequestFrame frame) {
+        String table = frame.table();
+        InsertFormat format = frame.rowBinary() ? InsertFormat.ROW_BINARY : InsertFormat.VALUES;
+        if (lastKey != null && table.equals(lastTable) && format.equals(lastKey.format())) {
+            return lastKey;
+        }
+        TableSpec spec;
+        try {
+            spec = TableSpec.parse(table);
+        } catch (ProtocolException e) {
+            reject("bad_table", 400, e.getMessage());
+            return null;
+        }
+        if (!access.test(spec)) {
+            reject("forbidden_table", 403, "this token may not insert into " + spec.withoutShard());
+            return null;
+        }
+        lastTable = table;
+        lastKey = BatchKey.of(spec, format);
+        return lastKey;
     }
 
     private void reject(String reason, int status, String message) {
