@@ -41,6 +41,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 
+import static io.catflap.client.admin.AdminServer.json;
+
 /**
  * The per-host daemon: the local API (HTTP and UDP on one port), memory buffers, the persistent log, routing to
  * destinations and the admin server, wired together. {@link #reload()} re-reads the routing file (SIGHUP).
@@ -80,8 +82,8 @@ public final class ClientDaemon implements AutoCloseable {
         this.router = new Router(readRouting(),
                 hp -> new KittenDestination(hp, group, httpClients, config.kitten(), config.kittenRecheckInterval()),
                 timer, config.healthCheckInterval(), metrics);
-        this.memory = new MemoryBuffers(router::insert, timer, config.bufferBytes(), config.maxSendSize(), metrics);
-        Files.createDirectories(config.dir());
+        this.memory = new MemoryBuffers(router::insert, timer, config.bufferBytes(),
+                config.persist().maxSendSize(), metrics);
         this.persistent = new PersistentLog(config.dir(), config.persist(), registry);
         persistent.startSender(new RoutedPersistSink(router));
         Ingest ingest = new Ingest(memory, persistent, router, persistWriters, metrics);
@@ -118,14 +120,6 @@ public final class ClientDaemon implements AutoCloseable {
                 : RoutingConfig.parse(Files.readString(config.routingFile()));
     }
 
-    public Router router() {
-        return router;
-    }
-
-    public ClientMetrics metrics() {
-        return metrics;
-    }
-
     /** Small JSON for operators: live config, destinations and what the buffers hold. */
     String statusJson() {
         String destinations = router.targets().stream()
@@ -137,20 +131,6 @@ public final class ClientDaemon implements AutoCloseable {
                 .collect(Collectors.joining(","));
         return "{\"config_hash\":" + json(router.config().hash()) + ",\"destinations\":[" + destinations
                 + "],\"memory_buffers\":{" + buffers + "},\"persistent_dir\":" + json(config.dir().toString()) + "}\n";
-    }
-
-    private static String json(String s) {
-        StringBuilder b = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                b.append('\\').append(c);
-            } else if (c < 0x20) {
-                b.append(String.format("\\u%04x", (int) c));
-            } else {
-                b.append(c);
-            }
-        }
-        return b.append('"').toString();
     }
 
     /**

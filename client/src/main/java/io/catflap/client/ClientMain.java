@@ -129,7 +129,7 @@ public final class ClientMain implements Callable<Integer> {
                         markAsDone, maxSendSize, Duration.ofMillis(fsyncIntervalMs)),
                 admin.equals("off") ? null : resolved(admin),
                 KittenOptions.defaults().withBearerToken(bearerToken()).withLz4(lz4),
-                bufferBytes, maxSendSize, Duration.ofSeconds(healthCheckSec), Duration.ofSeconds(kittenRecheckSec));
+                bufferBytes, Duration.ofSeconds(healthCheckSec), Duration.ofSeconds(kittenRecheckSec));
         ClientDaemon daemon = new ClientDaemon(cfg);
         Signal.handle(new Signal("HUP"), sig -> {
             LOG.info("SIGHUP: reloading the routing config");

@@ -36,7 +36,6 @@ public final class DaemonProcess implements AutoCloseable {
 
     /**
      * Starts a daemon with {@code --dir dir}, free API and admin ports, plus {@code extraArgs} (e.g. {@code --ch-addr}).
-     * The same dir and ports can be given again to {@link #restart}.
      */
     public static DaemonProcess start(Path dir, String... extraArgs) throws Exception {
         return start(dir, JavaProcess.freePort(), JavaProcess.freePort(), extraArgs);
@@ -53,11 +52,6 @@ public final class DaemonProcess implements AutoCloseable {
         args.addAll(List.of(extraArgs));
         JavaProcess p = JavaProcess.start("client-daemon", jvmArgs, "io.catflap.client.ClientMain", args, adminPort);
         return new DaemonProcess(p, port, adminPort);
-    }
-
-    /** A new daemon process on the same ports and dir (after {@link JavaProcess#kill()} or a stop). */
-    public DaemonProcess restart(Path dir, String... extraArgs) throws Exception {
-        return start(dir, port, adminPort, extraArgs);
     }
 
     public JavaProcess process() {

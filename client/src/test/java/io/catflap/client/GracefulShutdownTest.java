@@ -1,24 +1,15 @@
 package io.catflap.client;
 
-import io.catflap.testkit.ClickHouseServer;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** SIGTERM right after the writes: the daemon flushes its memory buffers before it exits. */
-class GracefulShutdownTest {
-    private static final ClickHouseServer CH = ClickHouseServer.shared();
-
-    @TempDir
-    Path dir;
+class GracefulShutdownTest extends DaemonOnClickHouse {
 
     @Test
     void memoryBuffersAreFlushedOnSigterm() throws Exception {
         String table = CH.createTable("shutdown", "id UInt64");
-        DaemonProcess daemon = DaemonProcess.start(dir, "--ch-addr", CH.host() + ":" + CH.httpPort());
         for (int i = 0; i < 100; i++) {
             assertEquals(200, daemon.post(table + "(id)", "", "(" + i + ")").statusCode());
         }

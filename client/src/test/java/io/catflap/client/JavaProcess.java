@@ -1,6 +1,5 @@
 package io.catflap.client;
 
-import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -101,10 +100,6 @@ public final class JavaProcess implements AutoCloseable {
         } catch (IOException e) {
             return "(no output: " + e + ")";
         }
-    }
-
-    public File logFile() {
-        return log.toFile();
     }
 
     @Override

@@ -33,8 +33,19 @@ public final class AdminServer implements AutoCloseable {
         server.start();
     }
 
-    public InetSocketAddress address() {
-        return server.getAddress();
+    /** {@code s} as a JSON string literal, for {@code /status} bodies. */
+    public static String json(String s) {
+        StringBuilder b = new StringBuilder("\"");
+        for (char c : s.toCharArray()) {
+            if (c == '"' || c == '\\') {
+                b.append('\\').append(c);
+            } else if (c < 0x20) {
+                b.append(String.format("\\u%04x", (int) c));
+            } else {
+                b.append(c);
+            }
+        }
+        return b.append('"').toString();
     }
 
     private static void reply(HttpExchange ex, String contentType, String body) throws IOException {

@@ -60,19 +60,22 @@ final class TableBuffer {
         if (batch.size() == 1) {
             return false;
         }
-        for (int i = batch.size() - 1; i >= 0; i--) {
-            writes.addFirst(batch.get(i));
-        }
+        putBack(batch);
         maxWrites = (batch.size() + 1) / 2;
         return true;
     }
 
     /** The batch failed but may succeed later: it goes back to the front, in order. Returns errors in a row. */
     synchronized int retry(List<byte[]> batch) {
+        putBack(batch);
+        return ++errorsInARow;
+    }
+
+    /** Puts a batch back at the front, in order. */
+    private void putBack(List<byte[]> batch) {
         for (int i = batch.size() - 1; i >= 0; i--) {
             writes.addFirst(batch.get(i));
         }
-        return ++errorsInARow;
     }
 
     synchronized boolean hasWaiting() {
@@ -83,7 +86,7 @@ final class TableBuffer {
         return bytes;
     }
 
-    static long size(List<byte[]> batch) {
+    private static long size(List<byte[]> batch) {
         return batch.stream().mapToLong(b -> b.length).sum();
     }
 }

@@ -1,5 +1,6 @@
 package io.catflap.client.persist;
 
+import io.catflap.client.buffer.Batches;
 import io.catflap.protocol.Kitten;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -7,7 +8,6 @@ import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -160,7 +160,8 @@ final class StreamSender {
         if (!batch.end().equals(stream.inFlight())) {
             stream.sending(batch.end());
         }
-        CompletableFuture<Void> f = sink.send(stream.table, stream.rowBinary, join(batch.records()), key(batch));
+        CompletableFuture<Void> f = sink.send(stream.table, stream.rowBinary,
+                Batches.join(batch.records(), stream.rowBinary), key(batch));
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(SEND_TIMEOUT_MILLIS);
         while (true) {
             try {
@@ -233,29 +234,6 @@ final class StreamSender {
 
     private static String preview(byte[] rows) {
         return new String(rows, 0, Math.min(rows.length, REJECTED_PREVIEW_BYTES), StandardCharsets.UTF_8);
-    }
-
-    /** RowBinary records concatenate; VALUES records are tuples joined with commas. */
-    private byte[] join(List<byte[]> records) {
-        if (records.size() == 1) {
-            return records.get(0);
-        }
-        int separator = stream.rowBinary ? 0 : 1;
-        int size = -separator;
-        for (byte[] r : records) {
-            size += r.length + separator;
-        }
-        byte[] body = new byte[size];
-        int p = 0;
-        for (int i = 0; i < records.size(); i++) {
-            if (i > 0 && separator > 0) {
-                body[p++] = ',';
-            }
-            byte[] r = records.get(i);
-            System.arraycopy(r, 0, body, p, r.length);
-            p += r.length;
-        }
-        return body;
     }
 
     private void sleep(long millis) {

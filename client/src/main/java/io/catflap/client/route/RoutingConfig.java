@@ -1,5 +1,7 @@
 package io.catflap.client.route;
 
+import io.catflap.client.ClientMetrics;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -41,9 +43,7 @@ public record RoutingConfig(List<Server> defaultRoute, Map<String, List<Server>>
 
     /** The servers for a table given as {@code db.t(a,b)} or {@code t@shard(a,b)}: the name up to '(' decides. */
     public List<Server> serversFor(String table) {
-        int paren = table.indexOf('(');
-        String name = (paren >= 0 ? table.substring(0, paren) : table).strip();
-        List<Server> servers = tables.get(name);
+        List<Server> servers = tables.get(ClientMetrics.tableName(table));
         return servers != null ? servers : defaultRoute;
     }
 
