@@ -3,9 +3,23 @@ package io.catflap.client;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 
-/** Polls a condition until it holds or a generous deadline passes (tests never assert on timing). */
+/**
+ * The client tests' one way to wait: poll a state until it holds, with a generous deadline, never sleep for a guessed
+ * time (the machine may be loaded; tests assert states, not durations).
+ */
 public final class Await {
+    /** Deadline of {@link #until(String, Callable)}. */
+    public static final Duration DEADLINE = Duration.ofSeconds(60);
+    private static final long POLL_MILLIS = 50;
+
     private Await() {
+    }
+
+    /** Returns once {@code condition} holds; fails naming {@code what} after {@link #DEADLINE}. */
+    public static void until(String what, Callable<Boolean> condition) throws Exception {
+        if (!until(DEADLINE, true, condition)) {
+            throw new AssertionError("still not true after " + DEADLINE.toSeconds() + " s: " + what);
+        }
     }
 
     /** Returns the last value of {@code value} once it equals {@code expected}, or the last value seen at the deadline. */
@@ -13,7 +27,7 @@ public final class Await {
         long deadline = System.nanoTime() + timeout.toNanos();
         T last = value.call();
         while (!expected.equals(last) && System.nanoTime() < deadline) {
-            Thread.sleep(100);
+            Thread.sleep(POLL_MILLIS);
             last = value.call();
         }
         return last;

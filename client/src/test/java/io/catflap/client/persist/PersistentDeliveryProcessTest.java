@@ -1,21 +1,21 @@
 package io.catflap.client.persist;
 
-import static io.catflap.client.persist.Eventually.await;
+import static io.catflap.client.Await.until;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.catflap.client.AggregatorProcess;
+import io.catflap.client.Await;
 import io.catflap.client.DaemonProcess;
 import io.catflap.client.JavaProcess;
+import io.catflap.client.LandedIds;
 import io.catflap.testkit.ClickHouseServer;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -59,28 +59,10 @@ class PersistentDeliveryProcessTest {
         processes.add(AggregatorProcess.start(port, clickhouse.httpUrl()));
     }
 
-    /** How many times each id is in the table. */
-    private static Map<Long, Long> landed(String table) {
-        Map<Long, Long> counts = new HashMap<>();
-        for (String line : clickhouse.query("SELECT id, count() FROM " + table + " GROUP BY id FORMAT TSV")
-                .split("\n")) {
-            if (!line.isEmpty()) {
-                String[] f = line.split("\t");
-                counts.put(Long.parseLong(f[0]), Long.parseLong(f[1]));
-            }
-        }
-        return counts;
-    }
-
     /** Waits (generously) until every acknowledged id landed; returns what landed. */
-    private static Map<Long, Long> awaitLanded(String table, Set<Long> acked) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-        Map<Long, Long> counts = landed(table);
-        while (!counts.keySet().containsAll(acked) && System.nanoTime() < deadline) {
-            Thread.sleep(500);
-            counts = landed(table);
-        }
-        return counts;
+    private static Map<Long, Long> awaitLanded(String table, Set<Long> acked) throws Exception {
+        until(Await.DEADLINE.multipliedBy(2), true, () -> LandedIds.in(clickhouse, table).keySet().containsAll(acked));
+        return LandedIds.in(clickhouse, table);
     }
 
     private static Set<Long> lost(Set<Long> acked, Map<Long, Long> counts) {
@@ -107,14 +89,14 @@ class PersistentDeliveryProcessTest {
             app.startThreads(4, 50);
             for (int k = 1; k <= kills; k++) {
                 int target = app.acked().size() + 1_000;
-                await(() -> app.acked().size() >= target, "1000 more acknowledged rows");
+                until("1000 more acknowledged rows", () -> app.acked().size() >= target);
                 daemon.kill(); // SIGKILL while the writers are mid-request and the sender mid-batch
                 System.out.printf("SIGKILL %d: %d rows acknowledged so far, %d writes failed%n",
                         k, app.acked().size(), app.failed());
                 daemon = daemon(port, adminPort, aggregatorPort); // same --dir, same ports
             }
             int target = app.acked().size() + 1_000;
-            await(() -> app.acked().size() >= target, "1000 more acknowledged rows after the last restart");
+            until("1000 more acknowledged rows after the last restart", () -> app.acked().size() >= target);
             app.stop();
             double seconds = (System.nanoTime() - start) / 1e9;
             Set<Long> acked = app.acked();
@@ -140,12 +122,15 @@ class PersistentDeliveryProcessTest {
         DaemonProcess daemon = daemon(port, adminPort, aggregatorPort);
         AppWriter app = new AppWriter(port, table);
         assertEquals(500, app.writeNow(500), "persistent writes are accepted while the aggregator is down");
-        Thread.sleep(2_000); // the sender fails and backs off meanwhile
-        assertTrue(daemon.metric("catflap_client_persist_backlog_bytes", "") > 0, "the rows wait on disk");
+        DaemonProcess first = daemon;
+        until("a failed send", () -> first.metric("catflap_client_persist_send_errors_total", "") > 0);
+        double backlog = daemon.metric("catflap_client_persist_backlog_bytes", "");
+        assertTrue(backlog >= daemon.metric("catflap_client_received_bytes_total", ""), "the rows wait on disk");
         daemon.kill();
         daemon = daemon(port, adminPort, aggregatorPort);
+        assertEquals(backlog, daemon.metric("catflap_client_persist_backlog_bytes", ""),
+                "the restarted daemon recovered the whole backlog");
         assertEquals(500, app.writeNow(500), "and more after a restart");
-        assertEquals(0, clickhouse.count(table));
         aggregator(aggregatorPort);
         Map<Long, Long> counts = awaitLanded(table, app.acked());
         System.out.printf("aggregator down, daemon killed: acknowledged %d, landed %d distinct, duplicates %d%n",

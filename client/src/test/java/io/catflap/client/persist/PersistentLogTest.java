@@ -1,6 +1,6 @@
 package io.catflap.client.persist;
 
-import static io.catflap.client.persist.Eventually.await;
+import static io.catflap.client.Await.until;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -75,7 +75,7 @@ class PersistentLogTest {
     private void deliver(PersistentLog plog, RecordingSink sink, int from, int to) throws Exception {
         appendTuples(plog, from, to);
         plog.startSender(sink);
-        await(() -> sink.tuples(TABLE).size() == to - from, (to - from) + " tuples");
+        until((to - from) + " tuples", () -> sink.tuples(TABLE).size() == to - from);
     }
 
     @ParameterizedTest
@@ -94,8 +94,8 @@ class PersistentLogTest {
             plog.append(TABLE, false, new byte[0]);
             plog.startSender(sink);
             appendTuples(plog, 100, 200);
-            await(() -> sink.tuples(TABLE).size() == 200, "200 tuples");
-            await(() -> counter("sent_records") == 250, "250 records sent");
+            until("200 tuples", () -> sink.tuples(TABLE).size() == 200);
+            until("250 records sent", () -> counter("sent_records") == 250);
         }
         assertEquals(tuples(0, 200), sink.tuples(TABLE));
         ByteArrayOutputStream got = new ByteArrayOutputStream();
@@ -124,7 +124,7 @@ class PersistentLogTest {
             appendTuples(plog, 0, 100);
             assertTrue(files(".seg").size() >= 5, "segments: " + files(".seg"));
             plog.startSender(sink);
-            await(() -> sink.tuples(TABLE).size() == 100, "100 tuples");
+            until("100 tuples", () -> sink.tuples(TABLE).size() == 100);
         }
         assertEquals(tuples(0, 100), sink.tuples(TABLE));
         List<Path> done = files(".seg.done");
@@ -137,7 +137,7 @@ class PersistentLogTest {
         RecordingSink sink = new RecordingSink();
         try (PersistentLog plog = new PersistentLog(dir, options(200, false, 1 << 20), registry)) {
             deliver(plog, sink, 0, 100);
-            await(() -> files(".seg").size() == 1, "sealed segments deleted, only the open one left");
+            until("sealed segments deleted, only the open one left", () -> files(".seg").size() == 1);
         }
         assertEquals(List.of(), files(".done"));
     }
@@ -155,7 +155,7 @@ class PersistentLogTest {
         try (PersistentLog plog = new PersistentLog(dir, options(200, false, 1 << 20), registry)) {
             plog.startSender(again);
             plog.append(TABLE, false, tuple(30));
-            await(() -> again.tuples(TABLE).size() == 1, "the new tuple");
+            until("the new tuple", () -> again.tuples(TABLE).size() == 1);
             assertFalse(Files.exists(leftover));
         }
         assertEquals(List.of("(30)"), again.tuples(TABLE));
@@ -171,7 +171,7 @@ class PersistentLogTest {
         RecordingSink sink = new RecordingSink();
         try (PersistentLog plog = new PersistentLog(dir, options(75, true, 1 << 20), registry)) {
             plog.startSender(sink);
-            await(() -> sink.tuples(TABLE).size() == 27, "the other 27 tuples");
+            until("the other 27 tuples", () -> sink.tuples(TABLE).size() == 27);
         }
         List<String> expected = new ArrayList<>(tuples(0, 30));
         expected.removeAll(tuples(3, 6));
@@ -189,7 +189,7 @@ class PersistentLogTest {
             assertEquals(2, files(".seg").size());
             plog.startSender(sink);
             // the idle sender seals the second one too
-            await(() -> files(".seg.done").size() == 2, "both segments rotated and marked done");
+            until("both segments rotated and marked done", () -> files(".seg.done").size() == 2);
         }
         assertEquals(tuples(1, 3), sink.tuples(TABLE));
     }
@@ -203,7 +203,7 @@ class PersistentLogTest {
         try (PersistentLog plog = new PersistentLog(dir, opts, registry)) {
             appendTuples(plog, 0, 10);
             plog.startSender(first);
-            await(() -> first.calls() >= 5, "some failed retries");
+            until("some failed retries", () -> first.calls() >= 5);
         }
         assertEquals(tuples(0, 3), first.tuples(TABLE));
 
@@ -211,7 +211,7 @@ class PersistentLogTest {
         try (PersistentLog plog = new PersistentLog(dir, opts, new SimpleMeterRegistry())) {
             appendTuples(plog, 10, 12);
             plog.startSender(second);
-            await(() -> second.tuples(TABLE).size() == 9, "the rest");
+            until("the rest", () -> second.tuples(TABLE).size() == 9);
         }
         assertEquals(tuples(3, 12), second.tuples(TABLE), "resumes after the last acknowledged record");
     }
@@ -226,13 +226,13 @@ class PersistentLogTest {
         try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 6), registry)) {
             appendTuples(plog, 0, 5);
             plog.startSender(unanswered);
-            await(() -> !attempts.isEmpty(), "a batch sent and not answered");
+            until("a batch sent and not answered", () -> !attempts.isEmpty());
         }
         RecordingSink sink = new RecordingSink();
         // a larger send size: read anew, the first batch would hold all five records
         try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), new SimpleMeterRegistry())) {
             plog.startSender(sink);
-            await(() -> sink.tuples(TABLE).size() == 5, "everything");
+            until("everything", () -> sink.tuples(TABLE).size() == 5);
         }
         RecordingSink.Sent lost = attempts.get(0);
         List<RecordingSink.Sent> sent = sink.accepted();
@@ -251,7 +251,7 @@ class PersistentLogTest {
             try (PersistentLog plog = new PersistentLog(d, options(1 << 20, false, 1 << 20), new SimpleMeterRegistry())) {
                 appendTuples(plog, 0, 3);
                 plog.startSender(sink);
-                await(() -> sink.tuples(TABLE).size() == 3, "delivery");
+                until("delivery", () -> sink.tuples(TABLE).size() == 3);
             }
             keys.add(sink.accepted().get(0).key());
         }
@@ -269,13 +269,13 @@ class PersistentLogTest {
         try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry)) {
             appendTuples(plog, 0, 5);
             plog.startSender(slow);
-            await(() -> calls.get() == 1, "the batch in flight");
+            until("the batch in flight", () -> calls.get() == 1);
         }
         RecordingSink sink = new RecordingSink();
         try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), new SimpleMeterRegistry())) {
             plog.startSender(sink);
             plog.append(TABLE, false, tuple(5));
-            await(() -> !sink.tuples(TABLE).isEmpty(), "a delivery");
+            until("a delivery", () -> !sink.tuples(TABLE).isEmpty());
         }
         assertEquals(List.of("(5)"), sink.tuples(TABLE), "nothing sent twice");
     }
@@ -288,7 +288,7 @@ class PersistentLogTest {
         try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry)) {
             appendTuples(plog, 0, 10);
             plog.startSender(sink);
-            await(() -> sink.tuples(TABLE).size() == 10, "10 tuples");
+            until("10 tuples", () -> sink.tuples(TABLE).size() == 10);
         }
         assertEquals(tuples(0, 10), sink.tuples(TABLE));
         assertEquals(3, counter("send_errors"));
@@ -308,7 +308,7 @@ class PersistentLogTest {
         try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry)) {
             plog.startSender(sink);
             appendTuples(plog, 5, 6);
-            await(() -> sink.tuples(TABLE).size() == 5, "5 tuples");
+            until("5 tuples", () -> sink.tuples(TABLE).size() == 5);
         }
         assertEquals(List.of("(0)", "(1)", "(2)", "(3)", "(5)"), sink.tuples(TABLE));
         assertEquals(1, counter("corrupt_records"));
@@ -328,7 +328,7 @@ class PersistentLogTest {
         RecordingSink sink = new RecordingSink();
         try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry)) {
             plog.startSender(sink);
-            await(() -> sink.tuples(TABLE).size() == 8, "8 tuples");
+            until("8 tuples", () -> sink.tuples(TABLE).size() == 8);
         }
         List<String> expected = new ArrayList<>(tuples(10, 20));
         expected.removeAll(List.of("(12)", "(15)"));
@@ -360,7 +360,7 @@ class PersistentLogTest {
         RecordingSink sink = new RecordingSink();
         try (PersistentLog plog = new PersistentLog(dir, options(50 << 20, false, 1), registry)) {
             plog.startSender(sink);
-            await(() -> sink.accepted().size() == 7, "7 records");
+            until("7 records", () -> sink.accepted().size() == 7);
         }
         List<byte[]> expected = new ArrayList<>(records);
         expected.remove(3);
@@ -387,8 +387,8 @@ class PersistentLogTest {
         try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry)) {
             appendTuples(plog, 10, 20);
             plog.startSender(sink);
-            await(() -> sink.tuples(TABLE).size() == 9, "9 tuples");
-            await(() -> counter("rejected_records") == 1, "the rejected record counted");
+            until("9 tuples", () -> sink.tuples(TABLE).size() == 9);
+            until("the rejected record counted", () -> counter("rejected_records") == 1);
         }
         List<String> expected = new ArrayList<>(tuples(10, 20));
         expected.remove("(13)");
@@ -404,7 +404,7 @@ class PersistentLogTest {
             double backlog = registry.get("catflap.client.persist.backlog_bytes").gauge().value();
             assertTrue(backlog >= 10 * 15, "backlog " + backlog);
             plog.startSender(sink);
-            await(() -> registry.get("catflap.client.persist.backlog_bytes").gauge().value() == 0, "no backlog");
+            until("no backlog", () -> registry.get("catflap.client.persist.backlog_bytes").gauge().value() == 0);
         }
     }
 
@@ -423,21 +423,22 @@ class PersistentLogTest {
 
     @Test
     void fsyncPolicyDecidesHowOftenSegmentsAreFlushed() throws Exception {
-        assertEquals(50, fsyncsAfter50Appends(FsyncPolicy.ALWAYS, 1), "one per append from a single thread");
-        double interval = fsyncsAfter50Appends(FsyncPolicy.INTERVAL, 1);
-        assertTrue(interval < 50, "periodic, not per append: " + interval);
-        assertEquals(0, fsyncsAfter50Appends(FsyncPolicy.NEVER, 0));
+        assertEquals(50, fsyncsAfter50Appends(FsyncPolicy.ALWAYS, Duration.ofHours(1), 50),
+                "one per append from a single thread");
+        assertEquals(0, fsyncsAfter50Appends(FsyncPolicy.INTERVAL, Duration.ofHours(1), 0),
+                "appends do not wait for an fsync; the first periodic one is an hour away");
+        assertTrue(fsyncsAfter50Appends(FsyncPolicy.INTERVAL, Duration.ofMillis(20), 1) >= 1,
+                "the periodic task flushes without any further append");
+        assertEquals(0, fsyncsAfter50Appends(FsyncPolicy.NEVER, Duration.ofMillis(20), 0));
     }
 
     /** Appends 50 records from one thread, waits for {@code atLeast} data fsyncs, and counts them. */
-    private double fsyncsAfter50Appends(FsyncPolicy policy, int atLeast) throws Exception {
+    private double fsyncsAfter50Appends(FsyncPolicy policy, Duration interval, int atLeast) throws Exception {
         MeterRegistry r = new SimpleMeterRegistry();
-        PersistOptions opts = new PersistOptions(1 << 20, Duration.ofHours(1), policy, false, 1 << 20,
-                Duration.ofMillis(20));
-        try (PersistentLog plog = new PersistentLog(dir.resolve(policy.name()), opts, r)) {
+        PersistOptions opts = new PersistOptions(1 << 20, Duration.ofHours(1), policy, false, 1 << 20, interval);
+        try (PersistentLog plog = new PersistentLog(dir.resolve(policy.name() + interval.toMillis()), opts, r)) {
             appendTuples(plog, 0, 50);
-            await(() -> r.get("catflap.client.persist.fsync").timer().count() >= atLeast, "an fsync");
-            Thread.sleep(100); // a few more INTERVAL periods: nothing new to flush, so no more fsyncs
+            until(atLeast + " fsyncs", () -> r.get("catflap.client.persist.fsync").timer().count() >= atLeast);
             return r.get("catflap.client.persist.fsync").timer().count();
         }
     }
