@@ -26,8 +26,9 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /**
- * A scripted KITTEN server for library tests (fault injection; the real-server tests use the aggregator): blocking,
- * a thread per connection, records handshakes and requests, answers each request with {@code answer}.
+ * A scripted KITTEN server, for faults only (the other library tests use the real aggregator): it drops connections on
+ * demand, answers as slowly as {@code answer} returns, answers every request with an error, or plays kittenhouse's own
+ * server, which is not at hand. Blocking, a thread per connection; records handshakes and requests.
  */
 final class TinyKittenServer implements AutoCloseable {
     /** A request as received, body decompressed; {@code key} is its idempotency key in hex, or null. */
@@ -45,12 +46,6 @@ final class TinyKittenServer implements AutoCloseable {
     /** Answers the handshake with MEOW. */
     static TinyKittenServer meowing(Function<Received, ResponseFrame> answer) throws IOException {
         return new TinyKittenServer("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\nMEOW", answer);
-    }
-
-    /** Answers the handshake with a MEOW advertising idempotency keys, as a catflap aggregator does. */
-    static TinyKittenServer deduplicating(Function<Received, ResponseFrame> answer) throws IOException {
-        return new TinyKittenServer("HTTP/1.1 200 OK\r\nContent-Length: 4\r\nX-Catflap-Features: dedup\r\n\r\nMEOW",
-                answer);
     }
 
     /** Answers the handshake with this raw reply (e.g. what an HTTP server says to an unknown method). */
