@@ -11,6 +11,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,11 +24,11 @@ class FakeClickHouseTest {
         try (FakeClickHouse fake = FakeClickHouse.start("127.0.0.1", 0, 1 << 20)) {
             HttpClient http = HttpClient.newHttpClient();
             HttpResponse<String> version = http.send(HttpRequest.newBuilder(URI.create(fake.url() + "/?query=SELECT%20version()"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+                    .timeout(Duration.ofSeconds(60)).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(200, version.statusCode());
             assertEquals("18.16.1\n", version.body());
             HttpResponse<String> one = http.send(HttpRequest.newBuilder(URI.create(fake.url() + "/"))
-                    .POST(HttpRequest.BodyPublishers.ofString("SELECT 1")).build(), HttpResponse.BodyHandlers.ofString());
+                    .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofString("SELECT 1")).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals("1\n", one.body());
             assertEquals(0, fake.inserts());
         }

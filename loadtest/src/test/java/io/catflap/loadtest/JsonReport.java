@@ -23,6 +23,13 @@ final class JsonReport {
         return Long.parseLong(m.group(1));
     }
 
+    /** The first field named {@code key} with a numeric value. */
+    double decimal(String key) {
+        Matcher m = Pattern.compile("\"" + key + "\": (-?[0-9.]+(?:[eE][-+]?[0-9]+)?)").matcher(json);
+        assertTrue(m.find(), key + " missing in " + json);
+        return Double.parseDouble(m.group(1));
+    }
+
     boolean has(String key) {
         return json.contains("\"" + key + "\"");
     }

@@ -28,6 +28,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
@@ -108,7 +109,7 @@ final class LossyKittenServer implements AutoCloseable {
             }
             String sql = TableSpec.parse(frame.table()).insertInto() + " FORMAT " + (frame.rowBinary() ? "RowBinary" : "Values");
             HttpRequest insert = HttpRequest.newBuilder(clickHouse.resolve("/?query=" + ClickHouseHttp.urlEncode(sql)))
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(rows(frame))).build();
+                    .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofByteArray(rows(frame))).build();
             http.sendAsync(insert, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) ->
                     ctx.writeAndFlush(error == null && response.statusCode() == 200
                             ? (f == Fate.STORE_AND_FAIL ? new ResponseFrame(500, "injected failure") : ResponseFrame.OK)

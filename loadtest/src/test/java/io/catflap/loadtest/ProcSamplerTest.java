@@ -3,12 +3,16 @@ package io.catflap.loadtest;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.nio.file.Files;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledOnOs;
 import org.junit.jupiter.api.condition.OS;
@@ -44,20 +48,78 @@ class ProcSamplerTest {
 
     @Test
     @EnabledOnOs(OS.LINUX)
-    void findsThisJvmByItsListeningPortAndSamplesIt() throws Exception {
+    void findsThisJvmByItsListeningPort() throws Exception {
         try (ServerSocket socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             OptionalLong pid = ProcSampler.pidListeningOn(Path.of("/proc"), socket.getLocalPort());
             assertEquals(OptionalLong.of(ProcessHandle.current().pid()), pid);
         }
-        ProcSampler sampler = new ProcSampler(Path.of("/proc"), ProcessHandle.current().pid(), 100);
-        long spin = 0;
-        for (long end = System.nanoTime() + 300_000_000L; System.nanoTime() < end; ) {
-            spin += Files.exists(Path.of("/proc/self")) ? 1 : 0;
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void cpuTimeOfAChildCountsOnlyWhileItBurnsCpu() throws Exception {
+        try (Child child = new Child("read go; while :; do :; done")) {
+            ProcSampler sampler = ProcSampler.of(child.pid());
+            sampler.sample();
+            assertEquals(0.0, sampler.cpuSeconds(), "waiting for input uses no CPU");
+            child.say("go");
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            do {
+                Thread.sleep(50);
+                sampler.sample();
+            } while (sampler.cpuSeconds() < 0.3 && System.nanoTime() < deadline);
+            assertTrue(sampler.cpuSeconds() >= 0.3, "CPU seconds of a busy loop: " + sampler.cpuSeconds());
         }
-        sampler.sample();
-        assertTrue(spin > 0);
-        assertTrue(sampler.cpuSeconds() > 0, "a busy JVM used some CPU");
-        assertTrue(sampler.rssKib() > 1024, "a JVM has more than 1 MiB resident");
-        assertTrue(sampler.peakRssKib() >= sampler.rssKib());
+    }
+
+    @Test
+    @EnabledOnOs(OS.LINUX)
+    void residentMemoryOfAChildGrowsWhenItAllocatesAndThePeakStays() throws Exception {
+        // The shell keeps 64 MB of command output in a variable, then drops it.
+        try (Child child = new Child("read go; x=$(head -c 64000000 /dev/zero | tr '\\0' a); echo held; read drop; "
+                + "x=; echo dropped; read end")) {
+            ProcSampler sampler = ProcSampler.of(child.pid());
+            long before = sampler.rssKib();
+            assertTrue(before > 0 && before < 32_000, "a shell waiting for input: " + before + " KiB");
+            child.say("go");
+            assertEquals("held", child.line());
+            sampler.sample();
+            assertTrue(sampler.rssKib() > before + 50_000, before + " KiB before, " + sampler.rssKib() + " after");
+            long held = sampler.rssKib();
+            child.say("drop");
+            assertEquals("dropped", child.line());
+            sampler.sample();
+            assertTrue(sampler.rssKib() < held, "freed: " + sampler.rssKib() + " KiB");
+            assertEquals(held, sampler.peakRssKib(), "the peak keeps the largest sample");
+        }
+    }
+
+    /** {@code sh -c script}, fed lines on its stdin and read line by line from its stdout; killed on close. */
+    private static final class Child implements AutoCloseable {
+        private final Process process;
+        private final BufferedReader out;
+
+        Child(String script) throws IOException {
+            process = new ProcessBuilder("sh", "-c", script).redirectError(ProcessBuilder.Redirect.INHERIT).start();
+            out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.US_ASCII));
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        void say(String line) throws IOException {
+            process.getOutputStream().write((line + "\n").getBytes(StandardCharsets.US_ASCII));
+            process.getOutputStream().flush();
+        }
+
+        String line() throws IOException {
+            return out.readLine();
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            process.destroyForcibly().waitFor();
+        }
     }
 }

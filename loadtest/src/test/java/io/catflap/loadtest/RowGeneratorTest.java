@@ -12,6 +12,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -70,7 +71,7 @@ class RowGeneratorTest {
         Workload w = new Workload(g, List.of(table), 250, 0, TAG);
         HttpResponse<String> response = HttpClient.newHttpClient().send(
                 HttpRequest.newBuilder(URI.create(server.httpUrl() + "/?query=" + ClickHouseHttp.urlEncode(w.insertSql(0))))
-                        .POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
+                        .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());
         assertEquals("250\t1\t4000000000\t100\t349\t1700000000\t1\n", server.query(
