@@ -82,7 +82,7 @@ public final class ClientDaemon implements AutoCloseable {
         this.router = new Router(readRouting(),
                 hp -> new KittenDestination(hp, group, httpClients, config.kitten(), config.kittenRecheckInterval()),
                 timer, config.healthCheckInterval(), metrics);
-        this.memory = new MemoryBuffers(router::insert, timer, config.bufferBytes(),
+        this.memory = new MemoryBuffers(router::insert, timer, config.bufferBytes(), config.maxMemoryBytes(),
                 config.persist().maxSendSize(), metrics);
         this.persistent = new PersistentLog(config.dir(), config.persist(), registry);
         persistent.startSender(new RoutedPersistSink(router));

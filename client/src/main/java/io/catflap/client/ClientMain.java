@@ -93,6 +93,14 @@ public final class ClientMain implements Callable<Integer> {
                     + "(default: ${DEFAULT-VALUE}, kittenhouse's 16 MiB).")
     long bufferBytes;
 
+    @Option(names = "--max-memory-bytes", defaultValue = "134217728",
+            description = "Memory cap for all tables' buffers together; writes past it are refused with an error and "
+                    + "counted, so an outage over many busy tables cannot exhaust the heap (default: ${DEFAULT-VALUE}, "
+                    + "128 MiB: half the 256 MiB heap bin/quickstart gives the daemon and a quarter of deploy/'s "
+                    + "-Xmx512m, leaving room for the per-write overhead that the cap does not count, the batches "
+                    + "being sent and the requests being read). Raise it with -Xmx.")
+    long maxMemoryBytes;
+
     @Option(names = "--admin", defaultValue = "127.0.0.1:13339",
             description = "HOST:PORT for /metrics (Prometheus), /status (JSON) and /health; 'off' for none "
                     + "(default: ${DEFAULT-VALUE}).")
@@ -129,7 +137,7 @@ public final class ClientMain implements Callable<Integer> {
                         markAsDone, maxSendSize, Duration.ofMillis(fsyncIntervalMs)),
                 admin.equals("off") ? null : resolved(admin),
                 KittenOptions.defaults().withBearerToken(bearerToken()).withLz4(lz4),
-                bufferBytes, Duration.ofSeconds(healthCheckSec), Duration.ofSeconds(kittenRecheckSec));
+                bufferBytes, maxMemoryBytes, Duration.ofSeconds(healthCheckSec), Duration.ofSeconds(kittenRecheckSec));
         ClientDaemon daemon = new ClientDaemon(cfg);
         Signal.handle(new Signal("HUP"), sig -> {
             LOG.info("SIGHUP: reloading the routing config");

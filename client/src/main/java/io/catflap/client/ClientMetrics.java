@@ -16,8 +16,8 @@ public final class ClientMetrics {
             "catflap.client.received.writes", "Writes accepted from apps",
             "catflap.client.received.bytes", "Bytes of rows accepted from apps",
             "catflap.client.received.rows", "VALUES rows accepted from apps",
-            "catflap.client.refused.writes", "Writes refused because the table's memory buffer was full",
-            "catflap.client.refused.bytes", "Bytes refused because the table's memory buffer was full",
+            "catflap.client.refused.writes", "Writes refused because a memory cap was reached (cap: table or memory)",
+            "catflap.client.refused.bytes", "Bytes refused because a memory cap was reached (cap: table or memory)",
             "catflap.client.flushed.batches", "Batches from memory committed by a destination",
             "catflap.client.flushed.bytes", "Bytes from memory committed by a destination",
             "catflap.client.rejected.bytes", "Bytes from memory dropped because the destination rejected the rows",
@@ -48,11 +48,14 @@ public final class ClientMetrics {
         }
     }
 
-    /** A write refused because the table's memory buffer is full (kittenhouse's "buffer overflow"). */
-    public void refused(String table, int bytes) {
+    /**
+     * A write refused by a memory cap (kittenhouse's "buffer overflow"): {@code cap} is {@code table} (the table's
+     * buffer is full) or {@code memory} (all buffers together are).
+     */
+    public void refused(String table, String cap, int bytes) {
         String t = tableName(table);
-        counter("catflap.client.refused.writes", "table", t).increment();
-        counter("catflap.client.refused.bytes", "table", t).increment(bytes);
+        counter("catflap.client.refused.writes", "table", t, "cap", cap).increment();
+        counter("catflap.client.refused.bytes", "table", t, "cap", cap).increment(bytes);
     }
 
     /** A batch from memory delivered (the destination committed it). */

@@ -16,5 +16,5 @@ import java.time.Duration;
  */
 public record DaemonConfig(String host, int port, String defaultAddress, Path routingFile, Path dir,
                            PersistOptions persist, InetSocketAddress admin, KittenOptions kitten, long bufferBytes,
-                           Duration healthCheckInterval, Duration kittenRecheckInterval) {
+                           long maxMemoryBytes, Duration healthCheckInterval, Duration kittenRecheckInterval) {
 }

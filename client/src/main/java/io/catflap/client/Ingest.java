@@ -20,6 +20,9 @@ import java.util.concurrent.Executor;
 public final class Ingest {
     /** kittenhouse's answer when a table's memory buffer is full. */
     public static final String OVERFLOW_MESSAGE = "Writing too fast: buffer overflow";
+    /** The same answer when all memory buffers together are full, naming that cap (apps matching the text still do). */
+    public static final String MEMORY_OVERFLOW_MESSAGE = OVERFLOW_MESSAGE
+            + " (all tables together reached --max-memory-bytes)";
     private static final int MAX_REMEMBERED_TABLES = 10_000;
 
     private final MemoryBuffers memory;
@@ -30,10 +33,10 @@ public final class Ingest {
     /** Table strings already validated: a host writes to few tables, and parsing each single-row write is waste. */
     private final Set<String> validTables = ConcurrentHashMap.newKeySet();
 
-    /** Thrown (in the future) when the write was refused: the table's memory buffer is full. */
+    /** Thrown (in the future) when the write was refused: the table's memory buffer, or all of them, are full. */
     public static final class OverflowException extends RuntimeException {
-        OverflowException() {
-            super(OVERFLOW_MESSAGE);
+        OverflowException(String message) {
+            super(message);
         }
     }
 
@@ -70,8 +73,10 @@ public final class Ingest {
                 }
             }, blocking);
         }
-        if (!memory.write(table, rowBinary, rows)) {
-            return CompletableFuture.failedFuture(new OverflowException());
+        MemoryBuffers.Offer offer = memory.write(table, rowBinary, rows);
+        if (offer != MemoryBuffers.Offer.BUFFERED) {
+            return CompletableFuture.failedFuture(new OverflowException(
+                    offer == MemoryBuffers.Offer.TABLE_FULL ? OVERFLOW_MESSAGE : MEMORY_OVERFLOW_MESSAGE));
         }
         metrics.received(table, via, rows.length, rowCount);
         return CompletableFuture.completedFuture(null);

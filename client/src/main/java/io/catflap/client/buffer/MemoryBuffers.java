@@ -22,11 +22,12 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Unlike kittenhouse, which drops a batch whose insert failed, a batch that failed for a transient reason (server
  * down, overloaded, timeout) goes back to the front of its buffer and is retried with exponential backoff (the flush
- * delay doubles per failure in a row, up to 32x). Since its bytes still count against the cap, what an outage costs
- * is exactly what the cap refuses: writes past it are answered with an error and counted
- * ({@code catflap_client_refused_*}). A batch the destination rejects as bad data is split until the bad write is
- * alone; that write is dropped and counted ({@code catflap_client_rejected_bytes}) — retrying it would block the table
- * forever — and the others are delivered (kittenhouse drops the whole batch).
+ * delay doubles per failure in a row, up to 32x). Since its bytes still count against the caps, what an outage costs
+ * is exactly what the caps refuse: writes past the table's cap, or past {@code maxMemoryBytes} for all buffers
+ * together (many busy tables would otherwise fill the heap), are answered with an error and counted
+ * ({@code catflap_client_refused_*}, tagged with the cap). A batch the destination rejects as bad data is split until
+ * the bad write is alone; that write is dropped and counted ({@code catflap_client_rejected_bytes}) — retrying it would
+ * block the table forever — and the others are delivered (kittenhouse drops the whole batch).
  */
 public final class MemoryBuffers {
     private static final Logger LOG = LoggerFactory.getLogger(MemoryBuffers.class);
@@ -35,33 +36,38 @@ public final class MemoryBuffers {
     private final InsertSink sink;
     private final ScheduledExecutorService timer;
     private final long capBytes;
+    private final MemoryBudget budget;
     private final int maxSendSize;
     private final ClientMetrics metrics;
     private final Map<String, TableBuffer> buffers = new ConcurrentHashMap<>();
 
-    public MemoryBuffers(InsertSink sink, ScheduledExecutorService timer, long capBytes, int maxSendSize,
-                         ClientMetrics metrics) {
+    /** What became of a write: buffered, or refused by the table's cap or by the cap on all buffers together. */
+    public enum Offer { BUFFERED, TABLE_FULL, MEMORY_FULL }
+
+    public MemoryBuffers(InsertSink sink, ScheduledExecutorService timer, long capBytes, long maxMemoryBytes,
+                         int maxSendSize, ClientMetrics metrics) {
         this.sink = sink;
         this.timer = timer;
         this.capBytes = capBytes;
+        this.budget = new MemoryBudget(maxMemoryBytes);
         this.maxSendSize = maxSendSize;
         this.metrics = metrics;
         Gauge.builder("catflap.client.buffered.bytes", this, MemoryBuffers::totalBytes)
                 .description("Bytes held in memory buffers, waiting or being sent").register(metrics.registry());
     }
 
-    /** Buffers a write; false when the table's buffer is full (the write is refused and counted). */
-    public boolean write(String table, boolean rowBinary, byte[] data) {
+    /** Buffers a write unless a cap refuses it (then the write is counted as refused, tagged with the cap). */
+    public Offer write(String table, boolean rowBinary, byte[] data) {
         TableBuffer buffer = buffers.computeIfAbsent((rowBinary ? "rb:" : "v:") + table, k -> {
-            TableBuffer b = new TableBuffer(table, rowBinary);
+            TableBuffer b = new TableBuffer(table, rowBinary, budget);
             schedule(b, jitter());
             return b;
         });
-        if (buffer.offer(data, capBytes)) {
-            return true;
+        Offer offer = buffer.offer(data, capBytes);
+        if (offer != Offer.BUFFERED) {
+            metrics.refused(table, offer == Offer.TABLE_FULL ? "table" : "memory", data.length);
         }
-        metrics.refused(table, data.length);
-        return false;
+        return offer;
     }
 
     /** Bytes held per table (waiting or being sent). */
@@ -71,8 +77,9 @@ public final class MemoryBuffers {
         return out;
     }
 
+    /** Bytes held by all buffers together (waiting or being sent), as counted against {@code maxMemoryBytes}. */
     public long totalBytes() {
-        return buffers.values().stream().mapToLong(TableBuffer::bytes).sum();
+        return budget.used();
     }
 
     /**

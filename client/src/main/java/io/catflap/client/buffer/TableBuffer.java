@@ -5,30 +5,39 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The rows of one (table, format) waiting in memory. Bytes of a batch being sent still count against the cap until
- * the batch is committed, so a destination that is down makes the buffer refuse writes instead of growing.
+ * The rows of one (table, format) waiting in memory. Bytes of a batch being sent still count against the caps (the
+ * table's and the {@link MemoryBudget}) until the batch is committed, so a destination that is down makes the buffer
+ * refuse writes instead of growing.
  */
 final class TableBuffer {
     final String table;
     final boolean rowBinary;
+    private final MemoryBudget budget;
     private final ArrayDeque<byte[]> writes = new ArrayDeque<>();
     private long bytes;          // waiting + in flight
     private int errorsInARow;
     private int maxWrites = Integer.MAX_VALUE;   // lowered while isolating a rejected write
 
-    TableBuffer(String table, boolean rowBinary) {
+    TableBuffer(String table, boolean rowBinary, MemoryBudget budget) {
         this.table = table;
         this.rowBinary = rowBinary;
+        this.budget = budget;
     }
 
-    /** Adds a write unless the buffer would then hold {@code cap} bytes or more (kittenhouse's rule). */
-    synchronized boolean offer(byte[] data, long cap) {
+    /**
+     * Adds a write unless the buffer would then hold {@code cap} bytes or more (kittenhouse's rule) or the budget is
+     * spent.
+     */
+    synchronized MemoryBuffers.Offer offer(byte[] data, long cap) {
         if (bytes + data.length + 1 >= cap) {
-            return false;
+            return MemoryBuffers.Offer.TABLE_FULL;
+        }
+        if (!budget.tryReserve(data.length)) {
+            return MemoryBuffers.Offer.MEMORY_FULL;
         }
         writes.add(data);
         bytes += data.length;
-        return true;
+        return MemoryBuffers.Offer.BUFFERED;
     }
 
     /** Takes whole writes up to {@code maxBytes} (at least one); empty when nothing waits. */
@@ -46,7 +55,9 @@ final class TableBuffer {
 
     /** The batch is committed (or dropped for good). */
     synchronized void done(List<byte[]> batch) {
-        bytes -= size(batch);
+        long size = size(batch);
+        bytes -= size;
+        budget.release(size);
         errorsInARow = 0;
         maxWrites = maxWrites > Integer.MAX_VALUE / 2 ? Integer.MAX_VALUE : maxWrites * 2;
     }
