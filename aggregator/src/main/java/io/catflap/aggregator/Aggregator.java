@@ -3,6 +3,7 @@ package io.catflap.aggregator;
 import io.catflap.aggregator.admin.AdminServer;
 import io.catflap.aggregator.batch.BatchMemory;
 import io.catflap.aggregator.batch.Batcher;
+import io.catflap.aggregator.batch.TrackedTables;
 import io.catflap.aggregator.ingest.BadRequests;
 import io.catflap.aggregator.ingest.DedupWindow;
 import io.catflap.aggregator.ingest.IdleTimeoutHandler;
@@ -75,11 +76,12 @@ public final class Aggregator implements AutoCloseable {
         UpstreamExchange http = new UpstreamExchange(insertPool, config.clickhouse(), config.insertTimeoutMillis());
         ServerVersionProbe version = new ServerVersionProbe(http, config.user(), config.password());
         version.version();
+        TrackedTables tracked = new TrackedTables(config.maxTrackedTables(), registry);
         this.inserts = new UpstreamInsert(http, version, config.user(), config.password(),
-                config.retryDeadlineMillis(), group, registry);
+                config.retryDeadlineMillis(), group, registry, tracked);
         BatchMemory memory = new BatchMemory(config.maxBatchMemory());
         this.batcher = new Batcher(config.batchBytes(), config.flushIntervalMillis(), config.maxInserts(),
-                ByteBufAllocator.DEFAULT, group.next(), memory, inserts, registry);
+                ByteBufAllocator.DEFAULT, group.next(), memory, inserts, registry, tracked);
         // The one global stop: batch memory is shared, so when it is full no connection gets a read permit. A table
         // with too many sealed batches waiting stops only its own senders: each connection whose request went to
         // it is parked after that request (ReadGateHandler.parkIfCongested), and other tables go on. The table is

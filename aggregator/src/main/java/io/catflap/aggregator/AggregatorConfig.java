@@ -28,6 +28,12 @@ public final class AggregatorConfig {
      */
     public static final long DEFAULT_DEDUP_WINDOW_MILLIS = 600_000;
 
+    /**
+     * Tables with series of their own in /metrics and rows in /status: far more than one ClickHouse server holds
+     * busy tables, few enough that a flood of made-up names costs kilobytes, not megabytes, per scrape.
+     */
+    public static final int DEFAULT_MAX_TRACKED_TABLES = 1000;
+
     private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 8124);
     private InetSocketAddress admin = new InetSocketAddress("127.0.0.1", 8125);
     private URI clickhouse = URI.create("http://127.0.0.1:8123");
@@ -46,6 +52,7 @@ public final class AggregatorConfig {
     private long idleTimeoutMillis = DEFAULT_IDLE_TIMEOUT_MILLIS;
     private long dedupWindowMillis = DEFAULT_DEDUP_WINDOW_MILLIS;
     private TokenTable tokens = TokenTable.none();
+    private int maxTrackedTables = DEFAULT_MAX_TRACKED_TABLES;
 
     public InetSocketAddress listen() {
         return listen;
@@ -109,6 +116,15 @@ public final class AggregatorConfig {
 
     public AggregatorConfig maxInserts(int v) {
         maxInserts = positive(v, "maxInserts");
+        return this;
+    }
+
+    public int maxTrackedTables() {
+        return maxTrackedTables;
+    }
+
+    public AggregatorConfig maxTrackedTables(int v) {
+        maxTrackedTables = positive(v, "maxTrackedTables");
         return this;
     }
 

@@ -71,6 +71,14 @@ public final class AggregatorMain implements Callable<Integer> {
                     + "pool so that heavy reads cannot starve inserts).")
     int maxSelects;
 
+    @Option(names = "--max-tracked-tables", paramLabel = "N",
+            defaultValue = "" + AggregatorConfig.DEFAULT_MAX_TRACKED_TABLES,
+            description = "Tables with series of their own in /metrics and rows in /status (default ${DEFAULT-VALUE}). "
+                    + "A table earns them with its first committed insert and loses them after 15 minutes idle; "
+                    + "every other name a sender writes is counted under table=\"_other\", so made-up names cannot "
+                    + "grow the metrics.")
+    int maxTrackedTables;
+
     @Option(names = "--batch-bytes", paramLabel = "BYTES", defaultValue = "1048576",
             description = "A table's batch is sealed at this size (default ${DEFAULT-VALUE} = 1 MiB, as kittenhouse: "
                     + "few parts per second, and far below the 1,048,576-row block that keeps an insert atomic).")
@@ -172,6 +180,7 @@ public final class AggregatorMain implements Callable<Integer> {
                 .maxReaders(maxReaders)
                 .maxInserts(maxInserts)
                 .maxSelects(maxSelects)
+                .maxTrackedTables(maxTrackedTables)
                 .batchBytes(batchBytes)
                 .flushIntervalMillis(flushInterval.toMillis())
                 .maxRequestBytes(maxRequestBytes)

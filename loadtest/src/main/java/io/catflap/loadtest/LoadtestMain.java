@@ -147,11 +147,20 @@ public final class LoadtestMain implements Callable<Integer> {
             description = "bytes per second the fake ClickHouse ingests (default 2MiB)")
     long fakeUpstreamRate = 2 << 20;
 
+    @Option(names = "--hostile", paramLabel = "KIND:N,...",
+            description = {"also run the load beside broken and hostile connections, after a clean run of the same load, "
+                    + "and report the good senders' rate under attack as a fraction of clean. Kinds: stall (one byte "
+                    + "of a request, then nothing), garbage (random bytes), handshake (an unfinished KITTEN "
+                    + "handshake), slowloris (headers at a byte a second), slowbody (a body at ten bytes a second), "
+                    + "noread (inserts back to back, answers never read). Example: stall:500,garbage:200,noread:50"})
+    String hostileText;
+
     @Option(names = "--io-threads", paramLabel = "N", description = "event loop threads (default: number of CPUs)")
     int ioThreads = Runtime.getRuntime().availableProcessors();
 
     private final PrintStream out;
     private final PrintStream err;
+    private HostileSenders.Spec hostile;
 
     LoadtestMain(PrintStream out, PrintStream err) {
         this.out = out;
@@ -196,6 +205,7 @@ public final class LoadtestMain implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Target t = validate();
+        hostile = hostileText == null ? null : HostileSenders.Spec.parse(hostileText);
         String runTag = tag != null ? tag : "lt-" + LocalDateTime.now(ZoneOffset.UTC)
                 .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 16));
         List<String> tables = tableNames();
@@ -216,21 +226,70 @@ public final class LoadtestMain implements Callable<Integer> {
                 err.printf(Locale.ROOT, "warming up for %.1f s (run tag %s-warmup, not counted)%n", warmupMillis / 1000.0, runTag);
                 phase(t, workload(runTag + "-warmup", tables), new Stats(tables.size()), warmupMillis, 0, 0, false);
             }
-            Workload workload = workload(runTag, tables);
-            ProcSampler sampler = sampler();
-            ProcSampler self = Files.isDirectory(Path.of("/proc/self")) ? ProcSampler.of(ProcessHandle.current().pid()) : null;
-            Stats stats = new Stats(tables.size());
-            double seconds = phase(t, workload, stats, durationMillis, maxRequests, idle, true, sampler, self);
-            List<Verifier.TableCount> verification = null;
-            if (clickHouse != null && !withFake) {
-                verification = new Verifier(clickHouse).verify(workload, stats, verifyWaitMillis);
+            ClickHouseHttp verifyIn = withFake ? null : clickHouse;   // the fake stores nothing
+            if (hostile == null) {
+                RunReport report = measure(t, runTag, tables, verifyIn, fake);
+                out.print(report.text());
+                writeJson(report.toJson());
+                return report.lostRows() > 0 ? EXIT_LOST : 0;
             }
-            RunReport report = new RunReport(describe(t, runTag, tables), seconds, stats, sampler, self, verification, fake);
-            out.print(report.text());
-            if (json != null) {
-                Files.writeString(json, Json.write(report.toJson()), StandardCharsets.UTF_8);
-            }
-            return report.lostRows() > 0 ? EXIT_LOST : 0;
+            return underAttack(t, runTag, tables, verifyIn, fake);
+        }
+    }
+
+    /**
+     * Runs the same load twice, clean and then beside the {@code --hostile} connections, and reports the good
+     * senders' rate under attack as a fraction of the clean rate.
+     */
+    private int underAttack(Target t, String runTag, List<String> tables, ClickHouseHttp clickHouse,
+            FakeClickHouse fake) throws Exception {
+        err.printf(Locale.ROOT, "clean run (tag %s-clean)%n", runTag);
+        RunReport clean = measure(t, runTag + "-clean", tables, clickHouse, fake);
+        RunReport attacked;
+        Map<String, Object> hostileJson;
+        List<String> hostileLines;
+        try (HostileSenders senders = new HostileSenders(t, workload(runTag + "-hostile", tables), runTag + "-hostile")) {
+            err.printf(Locale.ROOT, "opening %,d hostile connections (%s)%n", hostile.total(), hostileText);
+            senders.start(hostile, waitForTargetMillis);
+            err.printf(Locale.ROOT, "run under attack (tag %s)%n", runTag);
+            attacked = measure(t, runTag, tables, clickHouse, fake);
+            hostileJson = senders.toJson();
+            hostileLines = senders.lines();
+        }
+        double ratio = clean.requestsPerSecond() == 0 ? 0 : attacked.requestsPerSecond() / clean.requestsPerSecond();
+        out.println("== clean ==");
+        out.print(clean.text());
+        out.println();
+        out.println("== under attack: --hostile " + hostileText + " ==");
+        out.print(attacked.text());
+        hostileLines.forEach(line -> out.println("hostile          " + line));
+        out.printf(Locale.ROOT, "%ngood senders under attack: %.2f of clean (%,.0f vs %,.0f requests/s)%n", ratio,
+                attacked.requestsPerSecond(), clean.requestsPerSecond());
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("clean", clean.toJson());
+        m.put("under_attack", attacked.toJson());
+        m.put("hostile", hostileJson);
+        m.put("good_rate_under_attack_vs_clean", ratio);
+        writeJson(m);
+        return clean.lostRows() + attacked.lostRows() > 0 ? EXIT_LOST : 0;
+    }
+
+    /** One measured phase: the load, the target's and this process's CPU and memory, and delivery verification. */
+    private RunReport measure(Target t, String runTag, List<String> tables, ClickHouseHttp clickHouse,
+            FakeClickHouse fake) throws Exception {
+        Workload workload = workload(runTag, tables);
+        ProcSampler sampler = sampler();
+        ProcSampler self = Files.isDirectory(Path.of("/proc/self")) ? ProcSampler.of(ProcessHandle.current().pid()) : null;
+        Stats stats = new Stats(tables.size());
+        double seconds = phase(t, workload, stats, durationMillis, maxRequests, idle, true, sampler, self);
+        List<Verifier.TableCount> verification = clickHouse == null ? null
+                : new Verifier(clickHouse).verify(workload, stats, verifyWaitMillis);
+        return new RunReport(describe(t, runTag, tables), seconds, stats, sampler, self, verification, fake);
+    }
+
+    private void writeJson(Map<String, Object> m) throws IOException {
+        if (json != null) {
+            Files.writeString(json, Json.write(m), StandardCharsets.UTF_8);
         }
     }
 

@@ -34,6 +34,10 @@ final class RunReport {
         this.fake = fake;
     }
 
+    double requestsPerSecond() {
+        return stats.requests() / seconds;
+    }
+
     long lostRows() {
         return verification == null ? 0 : verification.stream().mapToLong(Verifier.TableCount::lost).sum();
     }
@@ -48,7 +52,7 @@ final class RunReport {
         m.put("inserts_acked", inserts);
         m.put("selects_answered", selects);
         m.put("errors", stats.errors());
-        m.put("requests_per_second", stats.requests() / seconds);
+        m.put("requests_per_second", requestsPerSecond());
         m.put("rows_acked", stats.rowsAcked());
         m.put("rows_per_second", stats.rowsAcked() / seconds);
         m.put("row_bytes", stats.rowBytes.sum());

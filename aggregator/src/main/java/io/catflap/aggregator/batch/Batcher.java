@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Keys come and go (a user's columns, settings, formats): the state of a key whose batches have been idle for
  * {@link #retireAfterNanos(long) a while} is dropped, so that the map holds only keys in use. Each table's
- * cumulative figures stay in its {@link TableTotals}.
+ * cumulative figures stay in its {@link TableTotals}, once {@link TrackedTables} gave it figures of its own, until
+ * it has been idle for {@link #FORGET_TABLE_AFTER_NANOS}.
  */
 public final class Batcher {
     private static final int MAX_RECENT_ERRORS = 20;
@@ -28,6 +29,8 @@ public final class Batcher {
     private static final int RETIRE_AFTER_FLUSHES = 10;
     /** ... and for less than this: re-creating a key's state for a sender that writes every second is waste. */
     private static final long MIN_RETIRE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(5);
+    /** A table idle this long loses its series: far beyond any retry deadline, so no batch of it is in flight. */
+    static final long FORGET_TABLE_AFTER_NANOS = TimeUnit.MINUTES.toNanos(15);
 
     private final int batchBytes;
     private final long flushIntervalNanos;
@@ -37,6 +40,7 @@ public final class Batcher {
     private final BatchMemory memory;
     private final BatchWriter writer;
     private final MeterRegistry registry;
+    private final TrackedTables tracked;
     private final ConcurrentMap<BatchKey, TableBatch> tables = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, TableTotals> totals = new ConcurrentHashMap<>();
     private final long retireAfterNanos;
@@ -49,15 +53,16 @@ public final class Batcher {
      *                          ({@link #parkIfCongested})
      */
     public Batcher(int batchBytes, long flushIntervalMillis, int maxSealedPerTable, ByteBufAllocator alloc,
-                   EventExecutor timer, BatchMemory memory, BatchWriter writer, MeterRegistry registry) {
-        this(batchBytes, flushIntervalMillis, maxSealedPerTable, alloc, timer, memory, writer, registry,
+                   EventExecutor timer, BatchMemory memory, BatchWriter writer, MeterRegistry registry,
+                   TrackedTables tracked) {
+        this(batchBytes, flushIntervalMillis, maxSealedPerTable, alloc, timer, memory, writer, registry, tracked,
                 retireAfterNanos(flushIntervalMillis));
     }
 
     /** @param retireAfterNanos how long a key's batches must have been idle before its state is dropped */
     Batcher(int batchBytes, long flushIntervalMillis, int maxSealedPerTable, ByteBufAllocator alloc,
             EventExecutor timer, BatchMemory memory, BatchWriter writer, MeterRegistry registry,
-            long retireAfterNanos) {
+            TrackedTables tracked, long retireAfterNanos) {
         this.retireAfterNanos = retireAfterNanos;
         this.batchBytes = batchBytes;
         this.flushIntervalNanos = TimeUnit.MILLISECONDS.toNanos(flushIntervalMillis);
@@ -67,6 +72,7 @@ public final class Batcher {
         this.memory = memory;
         this.writer = writer;
         this.registry = registry;
+        this.tracked = tracked;
         Gauge.builder("catflap.batch.held_bytes", memory, BatchMemory::held)
                 .description("Bytes held in open, sealed and in-flight batches").baseUnit("bytes").register(registry);
         Gauge.builder("catflap.batch.keys", tables, Map::size)
@@ -121,7 +127,7 @@ public final class Batcher {
     }
 
     private TableTotals totals(String table) {
-        return totals.computeIfAbsent(table, t -> new TableTotals(t, registry));
+        return totals.computeIfAbsent(tracked.label(table), t -> new TableTotals(t, registry));
     }
 
     /** The retirer took {@code retired} meanwhile: drops it (if the retirer did not yet) for a fresh state. */
@@ -130,12 +136,18 @@ public final class Batcher {
         return table(key);
     }
 
-    /** Drops the state of keys whose batches have been idle long enough (runs on the timer). */
+    /** Drops the state of keys whose batches have been idle long enough, and idle tables' figures (timer). */
     private void retireIdle() {
         long now = System.nanoTime();
         tables.forEach((key, tb) -> {
             if (tb.retireIfIdle(now, retireAfterNanos)) {
                 tables.remove(key, tb);
+            }
+        });
+        totals.forEach((table, t) -> {
+            if (!table.equals(TrackedTables.OTHER) && t.idleSince(now, FORGET_TABLE_AFTER_NANOS)
+                    && totals.remove(table, t)) {
+                tracked.forget(table);
             }
         });
     }
@@ -151,9 +163,18 @@ public final class Batcher {
     }
 
     private void done(TableBatch owner, TableBatch.InsertError errorOrNull) {
+        String table = owner.key().tableName();
+        if (errorOrNull == null && owner.totals().table().equals(TrackedTables.OTHER) && tracked.committed(table)) {
+            TableTotals own = totals(table);
+            tables.forEach((key, tb) -> {
+                if (key.tableName().equals(table)) {
+                    tb.countInto(own);
+                }
+            });
+        }
         if (errorOrNull != null) {
             synchronized (recentErrors) {
-                recentErrors.addFirst(new RecentError(owner.key().tableName(), errorOrNull));
+                recentErrors.addFirst(new RecentError(table, errorOrNull));
                 if (recentErrors.size() > MAX_RECENT_ERRORS) {
                     recentErrors.removeLast();
                 }
@@ -196,7 +217,7 @@ public final class Batcher {
         return tables.values();
     }
 
-    /** Every table seen so far, with its cumulative figures. */
+    /** Every tracked table, and {@link TrackedTables#OTHER} once anything was counted there, with their figures. */
     public Collection<TableTotals> totals() {
         return totals.values();
     }

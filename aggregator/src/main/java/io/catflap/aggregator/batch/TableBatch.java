@@ -29,7 +29,8 @@ public final class TableBatch {
     private final EventExecutor timer;
     private final BatchMemory memory;
     private final BatchSink sealed;
-    private final TableTotals totals;
+    /** The table's figures; the shared {@link TrackedTables#OTHER} ones until the table is tracked. */
+    private volatile TableTotals totals;
     private final AtomicInteger sealedPending = new AtomicInteger();
     /** When a batch was last opened or answered, or a request inserted on its own (System.nanoTime). */
     private volatile long lastActive = System.nanoTime();
@@ -195,6 +196,11 @@ public final class TableBatch {
     /** The figures of this key's table, shared with the table's other keys. */
     public TableTotals totals() {
         return totals;
+    }
+
+    /** Counts from now on into {@code t}: the table just got figures of its own. */
+    void countInto(TableTotals t) {
+        totals = t;
     }
 
     /** Open batch bytes, rows and age in millis (zeros when none is open). */

@@ -5,9 +5,9 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Cumulative figures of one table over all its keys (users, columns, formats). They outlive the batch state of
- * the keys, which is dropped when a key falls idle, so that the status and the metrics stay cumulative.
- * Thread-safe.
+ * Cumulative figures of one table over all its keys (users, columns, formats), or of every table without series of
+ * its own ({@link TrackedTables#OTHER}). They outlive the batch state of the keys, which is dropped when a key falls
+ * idle, so that the status and the metrics stay cumulative while the table is in use. Thread-safe.
  */
 public final class TableTotals {
     private final String table;
@@ -18,8 +18,10 @@ public final class TableTotals {
     private final Counter rowsCounter;
     private final Counter bytesCounter;
     private volatile TableBatch.InsertError lastError;
+    /** When a request was last counted or a batch answered (System.nanoTime). */
+    private volatile long lastActive = System.nanoTime();
 
-    /** @param table {@code db.table} as {@link BatchKey#tableName()} gives it */
+    /** @param table {@code db.table} as {@link BatchKey#tableName()} gives it, or {@link TrackedTables#OTHER} */
     TableTotals(String table, MeterRegistry registry) {
         this.table = table;
         this.rowsCounter = Counter.builder("catflap.ingest.rows")
@@ -31,6 +33,7 @@ public final class TableTotals {
 
     /** Counts one request received. */
     void count(int bytes, long rows) {
+        lastActive = System.nanoTime();
         requestsIn.incrementAndGet();
         bytesIn.addAndGet(bytes);
         rowsIn.addAndGet(rows);
@@ -40,10 +43,16 @@ public final class TableTotals {
 
     /** Counts one batch fully answered, with its last error or null. */
     void done(TableBatch.InsertError errorOrNull) {
+        lastActive = System.nanoTime();
         insertsDone.incrementAndGet();
         if (errorOrNull != null) {
             lastError = errorOrNull;
         }
+    }
+
+    /** True if nothing was counted for {@code idleNanos}. */
+    boolean idleSince(long nowNanos, long idleNanos) {
+        return nowNanos - lastActive >= idleNanos;
     }
 
     public String table() {

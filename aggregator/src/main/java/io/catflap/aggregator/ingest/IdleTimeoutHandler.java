@@ -7,8 +7,6 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Future;
@@ -91,11 +89,7 @@ public final class IdleTimeoutHandler extends ChannelDuplexHandler {
     }
 
     private static boolean endsAnswer(Object msg) {
-        if (msg instanceof ResponseFrame) {
-            return true;
-        }
-        return msg instanceof LastHttpContent
-                && !(msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL);
+        return msg instanceof ResponseFrame || PipelinedRequestGate.endsAnswer(msg);
     }
 
     private boolean betweenRequests() {

@@ -50,7 +50,8 @@ public final class ProtocolSniffer extends ByteToMessageDecoder {
             p.addAfter(me, "kitten-handshake", new KittenHandshakeHandler(ingest));
         } else {
             p.addAfter(me, "http-codec", new HttpServerCodec());
-            p.addAfter(IdleTimeoutHandler.NAME, "http-continue", new HttpServerExpectContinueHandler());
+            p.addAfter(IdleTimeoutHandler.NAME, "http-order", new PipelinedRequestGate());
+            p.addAfter("http-order", "http-continue", new HttpServerExpectContinueHandler());
             p.addAfter("http-continue", "http-router", new HttpRequestRouter(ingest));
             p.addAfter("http-router", "select", ingest.selectHandler().get());
         }

@@ -5,6 +5,7 @@ import io.catflap.aggregator.batch.BatchKey;
 import io.catflap.aggregator.batch.BatchWriter;
 import io.catflap.aggregator.batch.InsertFormat;
 import io.catflap.aggregator.batch.TableBatch;
+import io.catflap.aggregator.batch.TrackedTables;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -46,12 +47,14 @@ public final class UpstreamInsert implements BatchWriter {
     private final long retryDeadlineNanos;
     private final EventExecutorGroup timer;
     private final MeterRegistry registry;
+    private final TrackedTables tracked;
     private final Counter retries;
     private final Counter splits;
     private volatile long hardDeadlineNanos = Long.MAX_VALUE;
 
     public UpstreamInsert(UpstreamExchange http, ServerVersionProbe version, String user, String password,
-                          long retryDeadlineMillis, EventExecutorGroup timer, MeterRegistry registry) {
+                          long retryDeadlineMillis, EventExecutorGroup timer, MeterRegistry registry,
+                          TrackedTables tracked) {
         this.http = http;
         this.version = version;
         this.user = user;
@@ -59,6 +62,7 @@ public final class UpstreamInsert implements BatchWriter {
         this.retryDeadlineNanos = TimeUnit.MILLISECONDS.toNanos(retryDeadlineMillis);
         this.timer = timer;
         this.registry = registry;
+        this.tracked = tracked;
         this.retries = Counter.builder("catflap.insert.retries").description("Inserts retried after transient errors")
                 .register(registry);
         this.splits = Counter.builder("catflap.batch.splits")
@@ -72,7 +76,7 @@ public final class UpstreamInsert implements BatchWriter {
 
     @Override
     public void write(Batch batch, Consumer<TableBatch.InsertError> done) {
-        String table = batch.key().tableName();
+        String table = tracked.label(batch.key().tableName());
         Counter.builder("catflap.batches").description("Sealed batches written upstream").tag("table", table)
                 .register(registry).increment();
         DistributionSummary.builder("catflap.batch.bytes").description("Size of sealed batches").baseUnit("bytes")
@@ -187,7 +191,7 @@ public final class UpstreamInsert implements BatchWriter {
 
     private void measure(BatchKey key, long startNanos, UpstreamReply r) {
         Timer.builder("catflap.insert.duration").description("Upstream insert latency")
-                .tag("table", key.tableName()).tag("result", r.ok() ? "ok" : "error")
+                .tag("table", tracked.label(key.tableName())).tag("result", r.ok() ? "ok" : "error")
                 .register(registry).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
         if (!r.ok()) {
             Counter.builder("catflap.insert.errors").description("Failed upstream inserts by ClickHouse code")
