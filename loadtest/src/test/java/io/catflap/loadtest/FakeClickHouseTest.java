@@ -39,7 +39,7 @@ class FakeClickHouseTest {
         try (FakeClickHouse fake = FakeClickHouse.start("127.0.0.1", 0, 4 << 20)) {
             Path json = dir.resolve("r.json");
             int exit = LoadtestMain.run(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), System.err,
-                    "-t", fake.url(), "-c", "4", "-r", "20", "--row-size", "1000", "-n", "40", "--json", json.toString());
+                    "-t", fake.url(), "-c", "4", "-r", "20", "--row-size", "1000", "-n", "40", "-d", "10m", "--json", json.toString());
 
             assertEquals(0, exit);
             assertEquals(40, fake.inserts());
@@ -54,7 +54,7 @@ class FakeClickHouseTest {
         try (FakeClickHouse fake = FakeClickHouse.start("127.0.0.1", 0, 0)) {
             Path json = dir.resolve("idle.json");
             int exit = LoadtestMain.run(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8), System.err,
-                    "-t", fake.url(), "--idle", "2000", "-c", "20", "-n", "200", "--io-threads", "2", "--json", json.toString());
+                    "-t", fake.url(), "--idle", "2000", "-c", "20", "-n", "200", "-d", "10m", "--io-threads", "2", "--json", json.toString());
 
             assertEquals(0, exit);
             JsonReport report = new JsonReport(json);

@@ -19,9 +19,13 @@ final class Harness {
         this.json = json;
     }
 
-    /** The exit code of {@code catflap-loadtest args --clickhouse URL --json FILE}. */
+    /**
+     * The exit code of {@code catflap-loadtest args --clickhouse URL --json FILE}. A run is bounded by its request
+     * count, not by the default 15 s, which a loaded machine may not be able to keep.
+     */
     int run(String... args) {
-        List<String> all = new ArrayList<>(List.of(args));
+        List<String> all = new ArrayList<>(List.of("--duration", "10m"));
+        all.addAll(List.of(args));
         all.addAll(List.of("--clickhouse", clickhouse.toString(), "--json", json.toString()));
         return LoadtestMain.run(new PrintStream(stdout, true, StandardCharsets.UTF_8), System.err,
                 all.toArray(String[]::new));
