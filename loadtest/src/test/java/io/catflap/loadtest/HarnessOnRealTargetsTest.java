@@ -79,7 +79,7 @@ class HarnessOnRealTargetsTest {
             port = free.getLocalPort();
         }
         DaemonConfig config = new DaemonConfig("127.0.0.1", port, "127.0.0.1:" + aggregator.port(), null,
-                dir.resolve("daemon"), PersistOptions.defaults(), null, KittenOptions.defaults(), 16 << 20,
+                dir.resolve("daemon"), PersistOptions.defaults(), null, KittenOptions.defaults(), 16 << 20, 64 << 20,
                 Duration.ofSeconds(1), Duration.ofHours(1));
         try (ClientDaemon daemon = new ClientDaemon(config)) {
             String values = CLICKHOUSE.createTable("lt_local", RowGenerator.COLUMNS_DDL);
