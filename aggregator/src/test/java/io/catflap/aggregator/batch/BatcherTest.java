@@ -45,7 +45,7 @@ class BatcherTest {
                 (b, done) -> {
                     written.add(b);
                     dones.add(done);
-                }, new SimpleMeterRegistry());
+                }, RowBinaryLayouts.NONE, new SimpleMeterRegistry());
     }
 
     private void submit(Batcher b, BatchKey key, String body) {
@@ -183,7 +183,7 @@ class BatcherTest {
             parts.add(batch.parts());
             batch.answer(0, batch.parts(), InsertResult.OK);
             done.accept(null);
-        }, new SimpleMeterRegistry(), TimeUnit.MILLISECONDS.toNanos(retireMillis));
+        }, RowBinaryLayouts.NONE, new SimpleMeterRegistry(), TimeUnit.MILLISECONDS.toNanos(retireMillis));
     }
 
     private static BatchKey userKey(int user) {
