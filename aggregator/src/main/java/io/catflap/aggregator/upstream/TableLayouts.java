@@ -101,13 +101,14 @@ public final class TableLayouts implements RowBinaryLayouts {
         List<String> insertable = new ArrayList<>();
         String[] lines = reply.isEmpty() ? new String[0] : reply.split("\n");
         for (String line : lines) {
-            String[] f = line.split("\t", -1);
-            if (f.length != 4 || !f[0].equals(Integer.toString(lines.length))) {
+            String[] f = line.split("\t", -1);   // the reply is stripped: the last empty kind may be gone
+            if (f.length < 3 || f.length > 4 || !f[0].equals(Integer.toString(lines.length))) {
                 return Optional.empty();   // cut short (the reply's text is bounded) or not what was asked
             }
             String name = unescape(f[1]);
+            String kind = f.length == 4 ? f[3] : "";
             types.put(name, unescape(f[2]));
-            if (!f[3].equals("MATERIALIZED") && !f[3].equals("ALIAS")) {
+            if (!kind.equals("MATERIALIZED") && !kind.equals("ALIAS")) {
                 insertable.add(name);
             }
         }
