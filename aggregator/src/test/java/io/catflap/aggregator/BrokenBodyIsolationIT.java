@@ -87,6 +87,33 @@ class BrokenBodyIsolationIT {
         }, bad);
     }
 
+    /** As ClickHouse 18.16: an empty INSERT is 200 into a table that exists, its error into one that does not. */
+    @Test
+    void anEmptyBodyIsAnsweredAsClickHouseAnswersIt() throws Exception {
+        String table = table("empty_body");
+        assertEquals(200, post(table, "CSV", new byte[0]).statusCode());
+        HttpResponse<String> missing = post(table + "_missing", "CSV", new byte[0]);
+        assertEquals(404, missing.statusCode(), missing.body());
+        assertTrue(missing.body().startsWith("Code: 60"), missing.body());
+        assertEquals(0, ch.count(table));
+    }
+
+    /** A chunked body cut by a bad chunk: 400, and none of the chunks that arrived before it is inserted. */
+    @Test
+    void aMalformedChunkedBodyInsertsNothing() throws Exception {
+        String table = table("bad_chunked");
+        String query = URLEncoder.encode("INSERT INTO " + table + " (a, s) FORMAT CSV", StandardCharsets.UTF_8);
+        try (java.net.Socket socket = new java.net.Socket("127.0.0.1", agg.port())) {
+            socket.getOutputStream().write(("POST /?query=" + query + " HTTP/1.1\r\nHost: x\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n" + "6\r\n1,\"a\"\n\r\n" + "zz\r\n2,b\n\r\n0\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            socket.getOutputStream().flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 400 ") && answer.contains("Malformed request body"), answer);
+        }
+        assertEquals(0, ch.count(table));
+    }
+
     /** 50 good bodies and one bad one, sent at once; then the checks. */
     private static void round(String table, String format, IntFunction<byte[]> good, byte[] bad) throws Exception {
         List<CompletableFuture<HttpResponse<String>>> goods = new ArrayList<>();
