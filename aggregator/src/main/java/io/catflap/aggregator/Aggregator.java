@@ -14,6 +14,7 @@ import io.catflap.aggregator.ingest.ReadGateHandler;
 import io.catflap.aggregator.select.SelectProxyHandler;
 import io.catflap.aggregator.select.SelectUpstream;
 import io.catflap.aggregator.upstream.ServerVersionProbe;
+import io.catflap.aggregator.upstream.TableLayouts;
 import io.catflap.aggregator.upstream.UpstreamExchange;
 import io.catflap.aggregator.upstream.UpstreamInsert;
 import io.catflap.aggregator.upstream.UpstreamPool;
@@ -81,7 +82,8 @@ public final class Aggregator implements AutoCloseable {
                 config.retryDeadlineMillis(), group, registry, tracked);
         BatchMemory memory = new BatchMemory(config.maxBatchMemory());
         this.batcher = new Batcher(config.batchBytes(), config.flushIntervalMillis(), config.maxInserts(),
-                ByteBufAllocator.DEFAULT, group.next(), memory, inserts, registry, tracked);
+                ByteBufAllocator.DEFAULT, group.next(), memory, inserts,
+                new TableLayouts(http, config.user(), config.password()), registry, tracked);
         // The one global stop: batch memory is shared, so when it is full no connection gets a read permit. A table
         // with too many sealed batches waiting stops only its own senders: each connection whose request went to
         // it is parked after that request (ReadGateHandler.parkIfCongested), and other tables go on. The table is

@@ -2,8 +2,10 @@ package io.catflap.protocol;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 
@@ -155,11 +157,12 @@ public record TableSpec(String database, String table, List<String> columns, Str
 
         private List<String> columns() {
             List<String> columns = new ArrayList<>();
+            Set<String> seen = new HashSet<>();   // a list lookup would make thousands of columns quadratic
             while (true) {
                 skipSpaces();
                 int at = pos;
                 String column = identifier("a column name");
-                if (columns.contains(column)) {
+                if (!seen.add(column)) {
                     throw error("column " + quote(column) + " is listed twice (position " + at + ")");
                 }
                 columns.add(column);

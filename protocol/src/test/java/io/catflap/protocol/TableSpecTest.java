@@ -5,6 +5,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.ArrayList;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -79,6 +80,36 @@ class TableSpecTest {
                 assertThrows(ProtocolException.class, () -> TableSpec.parse("`abc")).getMessage());
         assertEquals("bad table string \"t\\u000a\": unexpected '\\u000a' at position 1",
                 assertThrows(ProtocolException.class, () -> TableSpec.parse("t\n")).getMessage());
+    }
+
+    @Test
+    void thousandsOfColumnsFitTheLimitAndDuplicatesAreFound() {
+        List<String> names = new ArrayList<>();
+        for (int i = 0; names.size() < 4000; i++) {
+            names.add(letters(i));
+        }
+        String list = String.join(",", names);
+        String table = "db.t(" + list + ")";
+        assertTrue(table.length() <= Kitten.MAX_TABLE_BYTES, "the table string fits a frame: " + table.length());
+        assertEquals(names, TableSpec.parse(table).columns());
+
+        String duplicated = "db.t(" + list + "," + names.get(1234) + ")";
+        String message = assertThrows(ProtocolException.class, () -> TableSpec.parse(duplicated)).getMessage();
+        int at = duplicated.length() - 1 - names.get(1234).length();
+        assertTrue(message.endsWith(": column `" + names.get(1234) + "` is listed twice (position " + at + ")"),
+                message);
+    }
+
+    /** Distinct short identifiers: a, b, ..., Z, aa, ab, ... */
+    private static String letters(int i) {
+        String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+        StringBuilder b = new StringBuilder();
+        int n = i;
+        do {
+            b.append(alphabet.charAt(n % alphabet.length()));
+            n = n / alphabet.length() - 1;
+        } while (n >= 0);
+        return b.toString();
     }
 
     @ParameterizedTest

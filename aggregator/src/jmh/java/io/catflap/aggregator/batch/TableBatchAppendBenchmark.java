@@ -74,8 +74,8 @@ public class TableBatchAppendBenchmark {
             done.accept(null);
         };
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        batcher = new Batcher(1 << 20, 200, 50, ByteBufAllocator.DEFAULT, timer, memory, commitAtOnce, registry,
-                new TrackedTables(10, registry));
+        batcher = new Batcher(1 << 20, 200, 50, ByteBufAllocator.DEFAULT, timer, memory, commitAtOnce,
+                RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry));
         table = new TableBatch(key, 1 << 20, TimeUnit.MILLISECONDS.toNanos(200), ByteBufAllocator.DEFAULT, timer,
                 memory, (batch, owner) -> commitAtOnce.write(batch, e -> { }), new TableTotals("db.events", registry));
     }

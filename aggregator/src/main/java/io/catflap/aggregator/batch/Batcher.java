@@ -1,5 +1,6 @@
 package io.catflap.aggregator.batch;
 
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -25,6 +26,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Batcher {
     private static final int MAX_RECENT_ERRORS = 20;
+    /** Rows of a body that could not be checked: it is inserted on its own. */
+    private static final long UNCHECKED = -1;
     /** A key idle for fewer flush intervals is kept: senders that pause for a few flushes are common. */
     private static final int RETIRE_AFTER_FLUSHES = 10;
     /** ... and for less than this: re-creating a key's state for a sender that writes every second is waste. */
@@ -39,8 +42,10 @@ public final class Batcher {
     private final EventExecutor timer;
     private final BatchMemory memory;
     private final BatchWriter writer;
+    private final RowBinaryLayouts layouts;
     private final MeterRegistry registry;
     private final TrackedTables tracked;
+    private final Counter malformed;
     private final ConcurrentMap<BatchKey, TableBatch> tables = new ConcurrentHashMap<>();
     private final ConcurrentMap<String, TableTotals> totals = new ConcurrentHashMap<>();
     private final long retireAfterNanos;
@@ -51,18 +56,20 @@ public final class Batcher {
     /**
      * @param maxSealedPerTable sealed batches of one key waiting upstream beyond which its senders are parked
      *                          ({@link #parkIfCongested})
+     * @param layouts           the column layouts RowBinary bodies are checked against before they are merged
      */
     public Batcher(int batchBytes, long flushIntervalMillis, int maxSealedPerTable, ByteBufAllocator alloc,
-                   EventExecutor timer, BatchMemory memory, BatchWriter writer, MeterRegistry registry,
-                   TrackedTables tracked) {
-        this(batchBytes, flushIntervalMillis, maxSealedPerTable, alloc, timer, memory, writer, registry, tracked,
+                   EventExecutor timer, BatchMemory memory, BatchWriter writer, RowBinaryLayouts layouts,
+                   MeterRegistry registry, TrackedTables tracked) {
+        this(batchBytes, flushIntervalMillis, maxSealedPerTable, alloc, timer, memory, writer, layouts, registry,
+                tracked,
                 retireAfterNanos(flushIntervalMillis));
     }
 
     /** @param retireAfterNanos how long a key's batches must have been idle before its state is dropped */
     Batcher(int batchBytes, long flushIntervalMillis, int maxSealedPerTable, ByteBufAllocator alloc,
-            EventExecutor timer, BatchMemory memory, BatchWriter writer, MeterRegistry registry,
-            TrackedTables tracked, long retireAfterNanos) {
+            EventExecutor timer, BatchMemory memory, BatchWriter writer, RowBinaryLayouts layouts,
+            MeterRegistry registry, TrackedTables tracked, long retireAfterNanos) {
         this.retireAfterNanos = retireAfterNanos;
         this.batchBytes = batchBytes;
         this.flushIntervalNanos = TimeUnit.MILLISECONDS.toNanos(flushIntervalMillis);
@@ -71,8 +78,11 @@ public final class Batcher {
         this.timer = timer;
         this.memory = memory;
         this.writer = writer;
+        this.layouts = layouts;
         this.registry = registry;
         this.tracked = tracked;
+        this.malformed = Counter.builder("catflap.bad_requests").description("Requests rejected or cut off, by reason")
+                .tag("reason", "malformed_body").register(registry);
         Gauge.builder("catflap.batch.held_bytes", memory, BatchMemory::held)
                 .description("Bytes held in open, sealed and in-flight batches").baseUnit("bytes").register(registry);
         Gauge.builder("catflap.batch.keys", tables, Map::size)
@@ -90,30 +100,68 @@ public final class Batcher {
 
     /**
      * Hands a request's rows to batching; {@code body} is not released (merged bodies are copied, a body inserted on
-     * its own is retained). {@code ack} gets exactly one answer.
+     * its own is retained). {@code ack} gets exactly one answer: 400 at once, and nothing inserted, for a body that
+     * does not end on a row boundary of its format.
+     *
+     * <p>A body is merged only when its rows were checked ({@link #checkedRows}); any other body — empty (ClickHouse
+     * judges the INSERT itself), larger than a batch, of a format or columns that cannot be checked — is inserted on
+     * its own.
      */
     public void submit(BatchKey key, ByteBuf body, Ack ack) {
         if (closed) {
             ack.complete(new InsertResult(503, "catflap is shutting down"));
             return;
         }
-        if (body.readableBytes() == 0) {
-            ack.complete(InsertResult.OK);
-            return;
+        long rows = UNCHECKED;
+        if (key.mergeable() && body.isReadable() && body.readableBytes() <= batchBytes) {
+            try {
+                rows = checkedRows(key, body);
+            } catch (MalformedBody e) {
+                malformed.increment();
+                if (key.format().equals(InsertFormat.ROW_BINARY)) {
+                    layouts.stale(key);
+                }
+                ack.complete(new InsertResult(400, e.getMessage()));
+                return;
+            }
         }
-        long rows = key.format().rowsUpperBound(body);
-        if (!key.mergeable() || body.readableBytes() > batchBytes || rows > TableBatch.MAX_ROWS) {
+        if (rows == UNCHECKED || rows > TableBatch.MAX_ROWS) {
+            long bound = rows == UNCHECKED ? key.format().rowsUpperBound(body) : rows;
             TableBatch tb = table(key);
-            while (!tb.takeAlone(body.readableBytes(), rows)) {
+            while (!tb.takeAlone(body.readableBytes(), bound)) {
                 tb = replaceRetired(key, tb);
             }
-            writeTracked(Batch.single(key, body.retain(), rows, ack, memory), tb);
+            writeTracked(Batch.single(key, body.retain(), bound, ack, memory), tb);
             return;
         }
         TableBatch tb = table(key);
         while (!tb.append(body, rows, ack)) {
             tb = replaceRetired(key, tb);
         }
+    }
+
+    /**
+     * The rows of a body that ends on a row boundary of its format, or {@link #UNCHECKED} when it cannot be checked
+     * (a format without a check, RowBinary whose columns' layout is not known).
+     */
+    private long checkedRows(BatchKey key, ByteBuf body) throws MalformedBody {
+        Map<String, String> settings = key.settings();
+        return switch (key.format().name()) {
+            case "Values" -> RowBoundary.values(body);
+            case "TabSeparated" -> RowBoundary.tabSeparated(body);
+            case "CSV" -> {
+                String delimiter = settings.getOrDefault("format_csv_delimiter", ",");
+                yield delimiter.length() != 1 ? UNCHECKED : RowBoundary.csv(body, (byte) delimiter.charAt(0),
+                        !"0".equals(settings.get("format_csv_allow_single_quotes")),
+                        !"0".equals(settings.get("format_csv_allow_double_quotes")));
+            }
+            case "JSONEachRow" -> RowBoundary.jsonEachRow(body);
+            case "RowBinary" -> {
+                RowBinaryLayout layout = layouts.layout(key);
+                yield layout == null ? UNCHECKED : layout.rows(body);
+            }
+            default -> UNCHECKED;
+        };
     }
 
     /** Counts a request whose body was streamed upstream on its own, past batching. */
@@ -173,6 +221,9 @@ public final class Batcher {
             });
         }
         if (errorOrNull != null) {
+            if (owner.key().format().equals(InsertFormat.ROW_BINARY)) {
+                layouts.stale(owner.key());   // the table may have changed under the layout
+            }
             synchronized (recentErrors) {
                 recentErrors.addFirst(new RecentError(table, errorOrNull));
                 if (recentErrors.size() > MAX_RECENT_ERRORS) {

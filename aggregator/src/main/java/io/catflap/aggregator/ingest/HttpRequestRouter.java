@@ -47,6 +47,8 @@ import java.util.regex.Pattern;
 public final class HttpRequestRouter extends ChannelInboundHandlerAdapter {
     /** How much of a body is looked at to find an INSERT statement at its start. */
     static final int MAX_HEAD_BYTES = 64 << 10;
+    /** How much of a decoder's reason is quoted back to the sender. */
+    private static final int MAX_REASON_CHARS = 120;
     /** URL parameters that are not ClickHouse settings to forward with the insert. */
     private static final Set<String> NOT_SETTINGS = Set.of("query", "user", "password", "database", "table",
             "rowbinary", "query_id", "session_id", "session_timeout", "session_check", "quota_key");
@@ -69,6 +71,8 @@ public final class HttpRequestRouter extends ChannelInboundHandlerAdapter {
     private boolean lastSeen;
     private long streamedBytes;
     private long streamedRows;
+    /** Body bytes before the INSERT head is looked for again. */
+    private int nextPeekAt;
 
     public HttpRequestRouter(Ingest ingest) {
         this.ingest = ingest;
@@ -133,12 +137,24 @@ public final class HttpRequestRouter extends ChannelInboundHandlerAdapter {
             begin(ctx, spec, "1".equals(first("rowbinary")) ? InsertFormat.ROW_BINARY : InsertFormat.VALUES);
         } else {
             state = State.PEEK;
+            nextPeekAt = 0;
             body = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
         }
     }
 
     private void onContent(ChannelHandlerContext ctx, HttpContent c) {
         boolean last = c instanceof LastHttpContent;
+        if (c.decoderResult().isFailure() && (state == State.PEEK || state == State.INSERT || state == State.STREAM)) {
+            // a chunked body cut or garbled: what arrived is not the body the sender meant, insert none of it
+            String why = String.valueOf(c.decoderResult().cause().getMessage());
+            c.release();
+            if (stream != null) {
+                stream.abort("malformed request body");
+            }
+            fail(ctx, "bad_body_encoding", 400, "Malformed request body: "
+                    + why.substring(0, Math.min(why.length(), MAX_REASON_CHARS)));
+            return;
+        }
         switch (state) {
             case PASS -> {
                 if (last) {
@@ -169,8 +185,15 @@ public final class HttpRequestRouter extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Looks for an INSERT at the start of the body so far. */
+    /**
+     * Looks for an INSERT at the start of the body so far; again only once the body doubled, so that a head
+     * trickled in small chunks is parsed in linear time.
+     */
     private void peek(ChannelHandlerContext ctx, boolean last) {
+        if (!last && body.readableBytes() < nextPeekAt && body.readableBytes() <= MAX_HEAD_BYTES) {
+            return;
+        }
+        nextPeekAt = 2 * body.readableBytes();
         int n = Math.min(body.readableBytes(), MAX_HEAD_BYTES);
         String text = body.toString(body.readerIndex(), n, StandardCharsets.UTF_8);
         InsertHead.Parse p = InsertHead.parse(text, last && n == body.readableBytes());

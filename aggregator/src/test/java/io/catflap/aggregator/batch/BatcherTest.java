@@ -46,7 +46,7 @@ class BatcherTest {
                 (b, done) -> {
                     written.add(b);
                     dones.add(done);
-                }, registry, new TrackedTables(10, registry));
+                }, RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry));
     }
 
     private void submit(Batcher b, BatchKey key, String body) {
@@ -184,7 +184,7 @@ class BatcherTest {
             parts.add(batch.parts());
             batch.answer(0, batch.parts(), InsertResult.OK);
             done.accept(null);
-        }, registry, new TrackedTables(10, registry), TimeUnit.MILLISECONDS.toNanos(retireMillis));
+        }, RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry), TimeUnit.MILLISECONDS.toNanos(retireMillis));
     }
 
     private static BatchKey userKey(int user) {

@@ -11,6 +11,7 @@ import io.catflap.aggregator.batch.BatchMemory;
 import io.catflap.aggregator.batch.Batcher;
 import io.catflap.aggregator.batch.InsertFormat;
 import io.catflap.aggregator.batch.InsertResult;
+import io.catflap.aggregator.batch.RowBinaryLayouts;
 import io.catflap.aggregator.batch.TrackedTables;
 import io.catflap.protocol.TableSpec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -57,7 +58,7 @@ class UpstreamInsertTest {
         UpstreamInsert inserts = new UpstreamInsert(http, new ServerVersionProbe(http, null, null), null, null,
                 deadlineMillis, group, registry, new TrackedTables(10, registry));
         Batcher batcher = new Batcher(1 << 20, 60_000, 10, ByteBufAllocator.DEFAULT, group.next(), memory, inserts,
-                registry, new TrackedTables(10, registry));
+                RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry));
         for (int i = 0; i < rows; i++) {
             int n = i;
             ByteBuf body = Unpooled.copiedBuffer(i == bad ? "(bad)" : "(" + i + ")", StandardCharsets.UTF_8);

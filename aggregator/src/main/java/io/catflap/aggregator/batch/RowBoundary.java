@@ -1,0 +1,233 @@
+package io.catflap.aggregator.batch;
+
+import io.netty.buffer.ByteBuf;
+
+/**
+ * Checks that a text body ends on a row boundary of its format, counting its rows on the way: only such a body can
+ * be concatenated with others (see {@link Batch#append}) without shifting or swallowing their rows. Each method
+ * reads the body once, front to back, without allocating; it does not judge the values (ClickHouse does, and a bad
+ * value fails loudly), only what decides where rows end: tuples, quotes, escapes, brackets and line ends.
+ */
+final class RowBoundary {
+    private RowBoundary() {
+    }
+
+    /**
+     * VALUES without the keyword, as ClickHouse reads it with {@code input_format_values_interpret_expressions=0}:
+     * <pre>
+     * body  := ws* tuple (ws* ',' ws* tuple)* ws*
+     * tuple := '(' (quoted | '(' ... ')' | '[' ... ']' | other)* ')'     nesting balanced
+     * quoted := '\'' (('\\' any) | not '\'')* '\''                     '' is two quotes: same balance
+     * </pre>
+     * Nothing may follow the last tuple: a {@code ;} ends a merged batch early on old servers, and a trailing comma
+     * or garbage would join the next body's first tuple.
+     *
+     * @return the number of tuples
+     */
+    static long values(ByteBuf body) throws MalformedBody {
+        int end = body.writerIndex();
+        int i = skipSpace(body, body.readerIndex(), end);
+        long tuples = 0;
+        while (true) {
+            if (i == end) {
+                if (tuples == 0) {
+                    throw MalformedBody.at("VALUES", "no tuple", body, i);
+                }
+                return tuples;
+            }
+            if (body.getByte(i) != '(') {
+                throw MalformedBody.at("VALUES", tuples == 0 ? "expected '(' to start a tuple"
+                        : "expected '(' after ',' following tuple " + tuples, body, i);
+            }
+            i = tupleEnd(body, i, end);
+            tuples++;
+            i = skipSpace(body, i, end);
+            if (i == end) {
+                return tuples;
+            }
+            if (body.getByte(i) != ',') {
+                throw MalformedBody.at("VALUES", "unexpected bytes after tuple " + tuples
+                        + " (nothing may follow the last tuple)", body, i);
+            }
+            int comma = i;
+            i = skipSpace(body, i + 1, end);
+            if (i == end) {
+                throw MalformedBody.at("VALUES", "trailing ',' after tuple " + tuples, body, comma);
+            }
+        }
+    }
+
+    /** The index after the tuple opening at {@code start}: brackets balanced, strings closed. */
+    private static int tupleEnd(ByteBuf body, int start, int end) throws MalformedBody {
+        int depth = 0;
+        for (int i = start; i < end; i++) {
+            byte c = body.getByte(i);
+            if (c == '(' || c == '[') {
+                depth++;
+            } else if (c == ')' || c == ']') {
+                if (--depth == 0) {
+                    return i + 1;
+                }
+            } else if (c == '\'') {
+                int closed = quotedEnd(body, i + 1, end, (byte) '\'', true);
+                if (closed < 0) {
+                    throw MalformedBody.at("VALUES", "unterminated string", body, i);
+                }
+                i = closed - 1;
+            }
+        }
+        throw MalformedBody.at("VALUES", "unterminated tuple", body, start);
+    }
+
+    /**
+     * CSV: one row per line; a field that starts with a quote (after spaces or tabs) runs to its closing quote, line
+     * ends included, and a doubled quote inside it is one quote character (no backslash escapes). A line ends with
+     * {@code \n}, {@code \r\n} or a lone {@code \r}. The last line may lack its line end (one is added).
+     *
+     * @param delimiter    the field delimiter ({@code format_csv_delimiter})
+     * @param singleQuotes whether {@code '} quotes a field ({@code format_csv_allow_single_quotes})
+     * @param doubleQuotes whether {@code "} quotes a field ({@code format_csv_allow_double_quotes})
+     * @return the number of lines
+     */
+    static long csv(ByteBuf body, byte delimiter, boolean singleQuotes, boolean doubleQuotes) throws MalformedBody {
+        int end = body.writerIndex();
+        long lines = 0;
+        boolean fieldStart = true;
+        boolean lineEmpty = true;
+        for (int i = body.readerIndex(); i < end; i++) {
+            byte c = body.getByte(i);
+            if (c == '\n' || c == '\r') {
+                if (c == '\n' || i + 1 == end || body.getByte(i + 1) != '\n') {
+                    lines++;
+                }
+                fieldStart = true;
+                lineEmpty = true;
+                continue;
+            }
+            lineEmpty = false;
+            if (c == delimiter) {
+                fieldStart = true;
+            } else if (fieldStart && (c == ' ' || c == '\t')) {
+                continue; // ClickHouse skips them before a field: a quote after them still opens it
+            } else if (fieldStart && (c == '"' && doubleQuotes || c == '\'' && singleQuotes)) {
+                int open = i;
+                i = quotedEnd(body, i + 1, end, c, false) - 1;
+                if (i < 0) {
+                    throw MalformedBody.at("CSV", "unclosed quote (" + (char) c + ") in line " + (lines + 1),
+                            body, open);
+                }
+                fieldStart = false;
+            } else {
+                fieldStart = false;
+            }
+        }
+        return lineEmpty ? lines : lines + 1;
+    }
+
+    /**
+     * TabSeparated: one row per line; a backslash escapes the next byte, so {@code \}+line feed is a line feed
+     * inside a value, not a line end. The last line may lack its line end (one is added), but the body may not end
+     * inside an escape: the added line end, or the next body's first line, would be taken into the value.
+     *
+     * @return the number of lines
+     */
+    static long tabSeparated(ByteBuf body) throws MalformedBody {
+        int end = body.writerIndex();
+        long lines = 0;
+        boolean lineEmpty = true;
+        for (int i = body.readerIndex(); i < end; i++) {
+            byte c = body.getByte(i);
+            if (c == '\\') {
+                if (++i == end) {
+                    throw MalformedBody.at("TabSeparated", "ends inside an escape sequence (a trailing backslash)",
+                            body, i - 1);
+                }
+                if (i + 1 == end && body.getByte(i) == '\n') {
+                    throw MalformedBody.at("TabSeparated", "ends with an escaped line feed (no line end)", body,
+                            i - 1);
+                }
+                lineEmpty = false;
+            } else if (c == '\n') {
+                lines++;
+                lineEmpty = true;
+            } else {
+                lineEmpty = false;
+            }
+        }
+        return lineEmpty ? lines : lines + 1;
+    }
+
+    /**
+     * JSONEachRow: complete top-level objects, separated by whitespace or commas (as ClickHouse reads them):
+     * <pre>
+     * body   := (ws | ',')* (object (ws | ',')*)*
+     * object := '{' (string | '{' ... '}' | '[' ... ']' | other)* '}'   nesting balanced
+     * string := '"' (('\\' any) | not '"')* '"'
+     * </pre>
+     *
+     * @return the number of objects
+     */
+    static long jsonEachRow(ByteBuf body) throws MalformedBody {
+        int end = body.writerIndex();
+        long objects = 0;
+        int depth = 0;
+        int open = -1;
+        for (int i = body.readerIndex(); i < end; i++) {
+            byte c = body.getByte(i);
+            if (depth == 0) {
+                if (c == '{') {
+                    depth = 1;
+                    open = i;
+                } else if (c != ',' && !isSpace(c)) {
+                    throw MalformedBody.at("JSONEachRow", objects == 0 ? "expected '{' to start an object"
+                            : "unexpected bytes after object " + objects, body, i);
+                }
+            } else if (c == '{' || c == '[') {
+                depth++;
+            } else if (c == '}' || c == ']') {
+                if (--depth == 0) {
+                    objects++;
+                }
+            } else if (c == '"') {
+                int start = i;
+                i = quotedEnd(body, i + 1, end, (byte) '"', true) - 1;
+                if (i < 0) {
+                    throw MalformedBody.at("JSONEachRow", "unterminated string in object " + (objects + 1), body,
+                            start);
+                }
+            }
+        }
+        if (depth != 0) {
+            throw MalformedBody.at("JSONEachRow", "unterminated object " + (objects + 1), body, open);
+        }
+        return objects;
+    }
+
+    /**
+     * The index after the quote closing a string whose content starts at {@code from}, or -1 if the body ends
+     * first; with {@code backslash}, a backslash escapes the byte after it.
+     */
+    private static int quotedEnd(ByteBuf body, int from, int end, byte quote, boolean backslash) {
+        for (int i = from; i < end; i++) {
+            byte c = body.getByte(i);
+            if (c == quote) {
+                return i + 1;
+            }
+            if (c == '\\' && backslash) {
+                i++;
+            }
+        }
+        return -1;
+    }
+
+    private static int skipSpace(ByteBuf body, int i, int end) {
+        while (i < end && isSpace(body.getByte(i))) {
+            i++;
+        }
+        return i;
+    }
+
+    private static boolean isSpace(byte c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f';
+    }
+}
