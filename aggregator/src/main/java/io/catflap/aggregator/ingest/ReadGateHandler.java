@@ -28,6 +28,8 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
     private final BadRequests bad;
     private final ArrayDeque<Object> held = new ArrayDeque<>(2);
     private volatile State state = State.IDLE;
+    /** Permits taken so far: tells a request being read from the next one (see {@link ReadDeadlineHandler}). */
+    private long permits;
     /** Congested keys this connection waits for while parked. */
     private int parks;
     private ChannelHandlerContext ctx;
@@ -42,6 +44,11 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
         return state == State.READING;
     }
 
+    /** How many permits this connection took so far; changes when a new request starts being read. */
+    long permits() {
+        return permits;
+    }
+
     /** True while no request is being read, none waits for a permit and the connection is not parked. */
     boolean betweenRequests() {
         return state == State.IDLE;
@@ -52,6 +59,17 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
         ReadGateHandler h = ctx.pipeline().get(ReadGateHandler.class);
         if (h != null) {
             h.requestRead();
+        }
+    }
+
+    /**
+     * Turns auto-read back on after it was off for a reason of the connection's own (its answers were not read),
+     * unless the gate itself keeps it off (waiting for a permit, parked).
+     */
+    static void resumeReading(ChannelHandlerContext ctx) {
+        ReadGateHandler h = ctx.pipeline().get(ReadGateHandler.class);
+        if (h != null && (h.state == State.READING || h.state == State.IDLE)) {
+            ctx.channel().config().setAutoRead(true);
         }
     }
 
@@ -76,6 +94,9 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!ctx.channel().isWritable()) {
+            ctx.channel().config().setAutoRead(false);   // a handler further on may have turned it on
+        }
         switch (state) {
             case READING -> ctx.fireChannelRead(msg);
             case WAITING -> held.add(msg);
@@ -96,6 +117,7 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
         switch (gate.acquire(this)) {
             case GRANTED -> {
                 state = State.READING;
+                permits++;
                 fireHeld();
             }
             case QUEUED -> {
@@ -143,11 +165,12 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
                 return;
             }
             state = State.READING;
+            permits++;
             fireHeld();
             if (state != State.CLOSED) {
                 ctx.fireChannelReadComplete();
             }
-            if (state == State.READING || state == State.IDLE) {
+            if ((state == State.READING || state == State.IDLE) && ctx.channel().isWritable()) {
                 ctx.channel().config().setAutoRead(true);
             }
         });
@@ -188,7 +211,7 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
                     ctx.fireChannelReadComplete();
                 }
             }
-            if (state == State.READING || state == State.IDLE) {
+            if ((state == State.READING || state == State.IDLE) && ctx.channel().isWritable()) {
                 ctx.channel().config().setAutoRead(true);
             }
         });
