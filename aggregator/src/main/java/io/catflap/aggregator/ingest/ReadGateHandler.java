@@ -17,6 +17,10 @@ import java.util.ArrayDeque;
  * <p>A connection whose request went to a table with too many sealed batches waiting is parked
  * ({@link #parkIfCongested}): auto-read off and no permit asked for its next request until that table drained,
  * while connections to other tables go on.
+ *
+ * <p>A permit is held only while bytes arrive: the {@link ReadDeadlineHandler} behind this one takes it back from a
+ * sender that falls behind. A connection whose answers are not read is not read either
+ * ({@link UnwritableTimeoutHandler}): auto-read stays off while the channel is not writable.
  */
 public final class ReadGateHandler extends ChannelDuplexHandler implements ReadGate.Waiter {
     /** Pipeline name. */
