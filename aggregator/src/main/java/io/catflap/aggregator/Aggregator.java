@@ -9,8 +9,10 @@ import io.catflap.aggregator.ingest.DedupWindow;
 import io.catflap.aggregator.ingest.IdleTimeoutHandler;
 import io.catflap.aggregator.ingest.Ingest;
 import io.catflap.aggregator.ingest.ProtocolSniffer;
+import io.catflap.aggregator.ingest.ReadDeadlineHandler;
 import io.catflap.aggregator.ingest.ReadGate;
 import io.catflap.aggregator.ingest.ReadGateHandler;
+import io.catflap.aggregator.ingest.UnwritableTimeoutHandler;
 import io.catflap.aggregator.select.SelectProxyHandler;
 import io.catflap.aggregator.select.SelectUpstream;
 import io.catflap.aggregator.upstream.ServerVersionProbe;
@@ -31,6 +33,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -65,6 +68,9 @@ public final class Aggregator implements AutoCloseable {
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AggregatorStatus status;
     private final Counter idleClosed;
+    private final Counter unwritableClosed;
+    private final Counter refused;
+    private final ReadDeadlineHandler.Timeouts readTimeouts;
     private final AtomicBoolean closed = new AtomicBoolean();
     private Channel server;
     private AdminServer admin;
@@ -99,6 +105,12 @@ public final class Aggregator implements AutoCloseable {
                 .description("Client connections open on the data port").register(registry);
         this.idleClosed = Counter.builder("catflap.connections.idle_closed")
                 .description("Connections closed after the idle timeout without a request").register(registry);
+        this.unwritableClosed = Counter.builder("catflap.connections.unwritable_closed")
+                .description("Connections closed because their answers stayed unread past the unwritable timeout")
+                .register(registry);
+        this.refused = Counter.builder("catflap.connections.refused")
+                .description("Connections closed at once because max-connections were open").register(registry);
+        this.readTimeouts = new ReadDeadlineHandler.Timeouts(registry);
         this.status = new AggregatorStatus(config, batcher, gate, memory, connections, insertPool, selects);
     }
 
@@ -126,13 +138,26 @@ public final class Aggregator implements AutoCloseable {
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
+                // hosts that vanish without a FIN are found by the kernel even while a request waits for its ack
+                .childOption(ChannelOption.SO_KEEPALIVE, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK,
+                        new WriteBufferWaterMark(config.writeBufferBytes() / 2, config.writeBufferBytes()))
                 .childAttr(DedupWindow.ATTRIBUTE, config.dedupWindowMillis() == 0 ? null
                         : new DedupWindow(Duration.ofMillis(config.dedupWindowMillis()), registry))
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
+                        if (connections.size() >= config.maxConnections()) {
+                            refused.increment();
+                            ch.close();
+                            return;
+                        }
                         connections.add(ch);
                         ch.pipeline().addLast(ReadGateHandler.NAME, new ReadGateHandler(gate, ingest.bad()))
+                                .addLast(ReadDeadlineHandler.NAME, new ReadDeadlineHandler(
+                                        config.readTimeoutMillis(), config.minReadRate(), readTimeouts))
+                                .addLast(UnwritableTimeoutHandler.NAME, new UnwritableTimeoutHandler(
+                                        config.unwritableTimeoutMillis(), unwritableClosed))
                                 .addLast("sniffer", new ProtocolSniffer(ingest))
                                 .addLast(IdleTimeoutHandler.NAME,
                                         new IdleTimeoutHandler(config.idleTimeoutMillis(), idleClosed));

@@ -23,6 +23,23 @@ public final class AggregatorConfig {
     public static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 60_000;
 
     /**
+     * Apache's mod_reqtimeout defaults ({@code header=20-40,MinRate=500 body=20,MinRate=500}): 20 s covers several
+     * TCP retransmissions of a head or the first segments of a body on a lossy link; after that each 500 bytes buy
+     * one more second, which a host on any working network sends in milliseconds.
+     */
+    public static final long DEFAULT_READ_TIMEOUT_MILLIS = 20_000;
+    public static final long DEFAULT_MIN_READ_RATE = 500;
+    /** Far more than one host's senders need, few enough that file descriptors and socket buffers stay bounded. */
+    public static final int DEFAULT_MAX_CONNECTIONS = 100_000;
+    /**
+     * Netty's default high water mark: room for thousands of KITTEN acks or an HTTP answer chunk, while a sender that
+     * reads nothing holds at most this much of the server's memory (its kernel buffers aside).
+     */
+    public static final int DEFAULT_WRITE_BUFFER_BYTES = 64 << 10;
+    /** As long as a connection may stay idle: a sender that reads nothing for a minute is as gone as a silent one. */
+    public static final long DEFAULT_UNWRITABLE_TIMEOUT_MILLIS = 60_000;
+
+    /**
      * A sender resends a request whose answer it lost (its process was killed) once it is back: seconds to minutes
      * later. Ten minutes covers a restart by a supervisor with room to spare.
      */
@@ -51,6 +68,11 @@ public final class AggregatorConfig {
     private long shutdownGraceMillis = 30_000;
     private long idleTimeoutMillis = DEFAULT_IDLE_TIMEOUT_MILLIS;
     private long dedupWindowMillis = DEFAULT_DEDUP_WINDOW_MILLIS;
+    private long readTimeoutMillis = DEFAULT_READ_TIMEOUT_MILLIS;
+    private long minReadRate = DEFAULT_MIN_READ_RATE;
+    private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+    private int writeBufferBytes = DEFAULT_WRITE_BUFFER_BYTES;
+    private long unwritableTimeoutMillis = DEFAULT_UNWRITABLE_TIMEOUT_MILLIS;
     private TokenTable tokens = TokenTable.none();
     private int maxTrackedTables = DEFAULT_MAX_TRACKED_TABLES;
 
@@ -207,6 +229,56 @@ public final class AggregatorConfig {
 
     public AggregatorConfig idleTimeoutMillis(long v) {
         idleTimeoutMillis = positive(v, "idleTimeoutMillis");
+        return this;
+    }
+
+    /** Time each phase of a request being read (head or handshake, body or frame) gets before the rate counts. */
+    public long readTimeoutMillis() {
+        return readTimeoutMillis;
+    }
+
+    public AggregatorConfig readTimeoutMillis(long v) {
+        readTimeoutMillis = positive(v, "readTimeoutMillis");
+        return this;
+    }
+
+    /** Bytes per second a request being read must keep up after {@link #readTimeoutMillis}. */
+    public long minReadRate() {
+        return minReadRate;
+    }
+
+    public AggregatorConfig minReadRate(long v) {
+        minReadRate = positive(v, "minReadRate");
+        return this;
+    }
+
+    /** Open client connections on the data port beyond which new ones are closed at once. */
+    public int maxConnections() {
+        return maxConnections;
+    }
+
+    public AggregatorConfig maxConnections(int v) {
+        maxConnections = positive(v, "maxConnections");
+        return this;
+    }
+
+    /** Bytes of answers queued for a connection beyond which it is not read (high water mark; low is half). */
+    public int writeBufferBytes() {
+        return writeBufferBytes;
+    }
+
+    public AggregatorConfig writeBufferBytes(int v) {
+        writeBufferBytes = positive(v, "writeBufferBytes");
+        return this;
+    }
+
+    /** How long a connection may stay over {@link #writeBufferBytes} before it is closed. */
+    public long unwritableTimeoutMillis() {
+        return unwritableTimeoutMillis;
+    }
+
+    public AggregatorConfig unwritableTimeoutMillis(long v) {
+        unwritableTimeoutMillis = positive(v, "unwritableTimeoutMillis");
         return this;
     }
 

@@ -128,6 +128,38 @@ public final class AggregatorMain implements Callable<Integer> {
                     + "frees the sockets of hosts that vanished without closing them).")
     Duration idleTimeout;
 
+    @Option(names = "--read-timeout", paramLabel = "DURATION", defaultValue = "20s",
+            converter = DurationConverter.class,
+            description = "Each phase of a request being read (HTTP head or KITTEN handshake, then body or frame) "
+                    + "gets this long, plus 1 s per --min-read-rate bytes received; a sender that falls behind loses "
+                    + "its read permit and its connection (HTTP: 408 first). Default ${DEFAULT-VALUE}, as Apache's "
+                    + "mod_reqtimeout: several TCP retransmissions on a lossy link.")
+    Duration readTimeout;
+
+    @Option(names = "--min-read-rate", paramLabel = "BYTES", defaultValue = "500",
+            description = "Bytes per second a request being read must keep up after --read-timeout (default "
+                    + "${DEFAULT-VALUE}, as Apache's mod_reqtimeout: any working network sends far more, a sender "
+                    + "trickling bytes to hold a read permit sends less).")
+    long minReadRate;
+
+    @Option(names = "--max-connections", paramLabel = "N", defaultValue = "100000",
+            description = "Open connections on the data port beyond which new ones are closed at once, counted in "
+                    + "catflap_connections_refused_total (default ${DEFAULT-VALUE}: far more than one host's senders "
+                    + "need; raise the file descriptor limit to match).")
+    int maxConnections;
+
+    @Option(names = "--write-buffer-bytes", paramLabel = "BYTES", defaultValue = "65536",
+            description = "Answers queued for one connection beyond which it is not read until they drain to half "
+                    + "(default ${DEFAULT-VALUE}, Netty's high water mark: thousands of KITTEN acks; a sender that "
+                    + "reads no answers cannot make the server queue more).")
+    int writeBufferBytes;
+
+    @Option(names = "--unwritable-timeout", paramLabel = "DURATION", defaultValue = "60s",
+            converter = DurationConverter.class,
+            description = "A connection whose answers stay over --write-buffer-bytes this long is closed (default "
+                    + "${DEFAULT-VALUE}, as --idle-timeout: a sender that reads nothing for a minute is gone).")
+    Duration unwritableTimeout;
+
     @Option(names = "--dedup-window", paramLabel = "DURATION", defaultValue = "10m",
             converter = DurationConverter.class,
             description = "How long the answer to a KITTEN request with an idempotency key is remembered, so that a "
@@ -190,6 +222,11 @@ public final class AggregatorMain implements Callable<Integer> {
                 .shutdownGraceMillis(shutdownGrace.toMillis())
                 .idleTimeoutMillis(idleTimeout.toMillis())
                 .dedupWindowMillis(dedupWindow.toMillis())
+                .readTimeoutMillis(readTimeout.toMillis())
+                .minReadRate(minReadRate)
+                .maxConnections(maxConnections)
+                .writeBufferBytes(writeBufferBytes)
+                .unwritableTimeoutMillis(unwritableTimeout.toMillis())
                 .tokens(tokens == null ? TokenTable.none() : TokenTable.load(tokens));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         AdminServer.bindJvmMetrics(registry);

@@ -11,17 +11,19 @@ import io.catflap.testkit.ClickHouseServer;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.Socket;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.junit.jupiter.api.Test;
 
 /**
  * Connections idle between requests are closed after the idle timeout, over KITTEN and HTTP keep-alive; those
- * waiting for an ack, a SELECT's result or a read permit, or in the middle of a request, are not.
+ * waiting for an ack, a SELECT's result or a read permit are not. One stalled in the middle of a request is not idle
+ * either, but falls behind the read deadline: it is cut, and its read permit goes to the next connection.
  */
 class IdleTimeoutIT {
     private static final long IDLE_MILLIS = 300;
@@ -87,26 +89,24 @@ class IdleTimeoutIT {
     }
 
     @Test
-    void connectionsWaitingForAnAckOrAPermitOrMidRequestStayOpen() throws Exception {
+    void connectionsWaitingForAnAckOrAPermitStayOpenButOneStalledMidFrameIsCut() throws Exception {
         long slow = 6 * IDLE_MILLIS;
         try (FakeClickHouse upstream = new FakeClickHouse(r -> FakeClickHouse.Answer.ok(slow));
              Aggregator agg = Aggregator.start(TestAggregators.local(upstream.url()).flushIntervalMillis(20)
-                     .maxReaders(1).idleTimeoutMillis(IDLE_MILLIS));
-             Socket reader = connect(agg)) {
-            handshake(reader);
+                     .maxReaders(1).idleTimeoutMillis(IDLE_MILLIS).readTimeoutMillis(3 * IDLE_MILLIS));
+             Socket stalled = connect(agg)) {
+            handshake(stalled);
             byte[] f = frame("db.t(a)", "(1)");
-            OutputStream out = reader.getOutputStream();
-            out.write(Arrays.copyOf(f, 5));          // mid-frame: holds the only read permit
-            out.flush();
-            Thread.sleep(100);
-            Socket waiter = connect(agg);  // a silent connection would be idle: it sends at once
+            stalled.getOutputStream().write(Arrays.copyOf(f, 5));   // mid-frame: takes the only read permit
+            await(() -> readersInUse(agg) == 1);
+            Socket waiter = connect(agg);   // a silent connection would be idle: it sends at once
             waiter.getOutputStream().write("KITTEN / HTTP/1.1\n\n".getBytes(StandardCharsets.US_ASCII));
-            Thread.sleep(3 * IDLE_MILLIS);           // the waiter waits for the permit meanwhile
-            out.write(Arrays.copyOfRange(f, 5, f.length));
-            assertTrue(KittenStreams.readHandshakeReply(waiter.getInputStream()).meow());
+            // the stalled sender is cut after the read deadline, past the idle timeout: the waiter was not idle
+            assertClosedByServer(stalled);
+            assertEquals(1, readTimeouts(agg, "body"));
+            assertTrue(KittenStreams.readHandshakeReply(waiter.getInputStream()).meow(), "the permit came back");
             waiter.getOutputStream().write(f);
-            assertEquals(ResponseFrame.OK, answer(reader), "answered after waiting longer than the idle timeout");
-            assertEquals(ResponseFrame.OK, answer(waiter));
+            assertEquals(ResponseFrame.OK, answer(waiter), "answered after waiting longer than the idle timeout");
             try (Socket select = connect(agg)) {
                 select.getOutputStream().write("GET /?query=SELECT%201 HTTP/1.1\r\nHost: x\r\n\r\n"
                         .getBytes(StandardCharsets.US_ASCII));
@@ -114,10 +114,26 @@ class IdleTimeoutIT {
                 assertTrue(head.startsWith("HTTP/1.1 200"), "a slow SELECT is answered: " + head);
                 select.getInputStream().readAllBytes();   // until the idle timeout closes it
             }
-            assertClosedByServer(reader);
             assertClosedByServer(waiter);
             waiter.close();
-            assertEquals(3, idleClosed(agg));
+            assertEquals(2, idleClosed(agg), "the waiter and the select, not the stalled sender");
+            assertEquals(0, readersInUse(agg));
+        }
+    }
+
+    private static double readersInUse(Aggregator agg) {
+        return agg.registry().get("catflap.readers.in_use").gauge().value();
+    }
+
+    private static double readTimeouts(Aggregator agg, String phase) {
+        return agg.registry().get("catflap.requests.read_timeout").tag("phase", phase).counter().count();
+    }
+
+    private static void await(BooleanSupplier condition) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        while (!condition.getAsBoolean()) {
+            assertTrue(System.nanoTime() < end, "condition not met in time");
+            Thread.sleep(10);
         }
     }
 

@@ -68,6 +68,9 @@ public final class IdleTimeoutHandler extends ChannelDuplexHandler {
         if (msg instanceof RequestFrame || msg instanceof HttpRequest) {
             unanswered++;
         }
+        if (msg instanceof HttpRequest) {
+            ReadDeadlineHandler.headRead(ctx);
+        }
         ctx.fireChannelRead(msg);
     }
 
@@ -86,6 +89,11 @@ public final class IdleTimeoutHandler extends ChannelDuplexHandler {
             unanswered = Math.max(0, unanswered - 1);
         }
         ctx.write(msg, promise);
+    }
+
+    /** Requests decoded whose whole answer was not written yet. */
+    int unanswered() {
+        return unanswered;
     }
 
     private static boolean endsAnswer(Object msg) {

@@ -17,6 +17,10 @@ import java.util.ArrayDeque;
  * <p>A connection whose request went to a table with too many sealed batches waiting is parked
  * ({@link #parkIfCongested}): auto-read off and no permit asked for its next request until that table drained,
  * while connections to other tables go on.
+ *
+ * <p>A permit is held only while bytes arrive: the {@link ReadDeadlineHandler} behind this one takes it back from a
+ * sender that falls behind. A connection whose answers are not read is not read either
+ * ({@link UnwritableTimeoutHandler}): auto-read stays off while the channel is not writable.
  */
 public final class ReadGateHandler extends ChannelDuplexHandler implements ReadGate.Waiter {
     /** Pipeline name. */
@@ -28,6 +32,8 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
     private final BadRequests bad;
     private final ArrayDeque<Object> held = new ArrayDeque<>(2);
     private volatile State state = State.IDLE;
+    /** Permits taken so far: tells a request being read from the next one (see {@link ReadDeadlineHandler}). */
+    private long permits;
     /** Congested keys this connection waits for while parked. */
     private int parks;
     private ChannelHandlerContext ctx;
@@ -42,6 +48,11 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
         return state == State.READING;
     }
 
+    /** How many permits this connection took so far; changes when a new request starts being read. */
+    long permits() {
+        return permits;
+    }
+
     /** True while no request is being read, none waits for a permit and the connection is not parked. */
     boolean betweenRequests() {
         return state == State.IDLE;
@@ -52,6 +63,17 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
         ReadGateHandler h = ctx.pipeline().get(ReadGateHandler.class);
         if (h != null) {
             h.requestRead();
+        }
+    }
+
+    /**
+     * Turns auto-read back on after it was off for a reason of the connection's own (its answers were not read),
+     * unless the gate itself keeps it off (waiting for a permit, parked).
+     */
+    static void resumeReading(ChannelHandlerContext ctx) {
+        ReadGateHandler h = ctx.pipeline().get(ReadGateHandler.class);
+        if (h != null && (h.state == State.READING || h.state == State.IDLE)) {
+            ctx.channel().config().setAutoRead(true);
         }
     }
 
@@ -76,6 +98,9 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!ctx.channel().isWritable()) {
+            ctx.channel().config().setAutoRead(false);   // a handler further on may have turned it on
+        }
         switch (state) {
             case READING -> ctx.fireChannelRead(msg);
             case WAITING -> held.add(msg);
@@ -96,6 +121,7 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
         switch (gate.acquire(this)) {
             case GRANTED -> {
                 state = State.READING;
+                permits++;
                 fireHeld();
             }
             case QUEUED -> {
@@ -143,11 +169,12 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
                 return;
             }
             state = State.READING;
+            permits++;
             fireHeld();
             if (state != State.CLOSED) {
                 ctx.fireChannelReadComplete();
             }
-            if (state == State.READING || state == State.IDLE) {
+            if ((state == State.READING || state == State.IDLE) && ctx.channel().isWritable()) {
                 ctx.channel().config().setAutoRead(true);
             }
         });
@@ -188,7 +215,7 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
                     ctx.fireChannelReadComplete();
                 }
             }
-            if (state == State.READING || state == State.IDLE) {
+            if ((state == State.READING || state == State.IDLE) && ctx.channel().isWritable()) {
                 ctx.channel().config().setAutoRead(true);
             }
         });

@@ -1,0 +1,201 @@
+package io.catflap.aggregator.ingest;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A read permit is held only while bytes arrive: each phase of a request being read — its head (an HTTP request
+ * head or a KITTEN handshake), then its body (an HTTP body or a KITTEN frame) — must arrive within the grace period
+ * plus one second per {@code minBytesPerSecond} bytes received in it (Apache's mod_reqtimeout rule). A sender that
+ * falls behind gets its permit taken back and its connection closed; an HTTP sender with no earlier answer pending
+ * first gets a 408 with ClickHouse's error text. A KITTEN sender is only closed: a half-read frame cannot be
+ * answered in step with the stream.
+ *
+ * <p>Time spent with auto-read off (the server, not the sender, holds the bytes back: a streamed insert waiting for
+ * its upstream, answers not read) does not count. Netty's {@code ReadTimeoutHandler} and {@code IdleStateHandler}
+ * measure silence, not pace: a sender trickling a byte every few seconds would pass them forever.
+ *
+ * <p>Sits right behind the {@link ReadGateHandler}, which lets bytes through only with a permit, so every buffer
+ * seen here belongs to a request being read. No clock is read: the deadline is the sum of the delays of its own
+ * scheduled checks, which run late rather than early, so a loaded event loop only makes it more lenient.
+ */
+public final class ReadDeadlineHandler extends ChannelInboundHandlerAdapter {
+    /** Pipeline name. */
+    public static final String NAME = "read-deadline";
+
+    /** What of a request was being read when it fell behind; the tag of the timeout counter. */
+    enum Phase { HEAD, BODY }
+
+    /** The counters of requests cut off, by phase; one per server. */
+    public static final class Timeouts {
+        private final Counter head;
+        private final Counter body;
+
+        public Timeouts(MeterRegistry registry) {
+            this.head = counter(registry, "head");
+            this.body = counter(registry, "body");
+        }
+
+        private static Counter counter(MeterRegistry registry, String phase) {
+            return Counter.builder("catflap.requests.read_timeout").tag("phase", phase)
+                    .description("Requests whose sender fell behind the read deadline and was cut off: head = HTTP "
+                            + "request head or KITTEN handshake, body = HTTP body or KITTEN frame")
+                    .register(registry);
+        }
+
+        Counter of(Phase p) {
+            return p == Phase.HEAD ? head : body;
+        }
+    }
+
+    private final long graceNanos;
+    private final long minBytesPerSecond;
+    private final long pauseCheckNanos;
+    private final Timeouts timeouts;
+    private ChannelHandlerContext ctx;
+    private ReadGateHandler gate;
+    /** The phase being read, or null between requests. */
+    private Phase phase;
+    /** The gate's permit count when this phase started: a different count means a new request. */
+    private long permit;
+    private long received;
+    private long elapsedNanos;
+    private long pausedNanos;
+    private long scheduledNanos;
+    private Future<?> check;
+    private boolean expired;
+
+    /**
+     * @param graceMillis        time a phase gets before the rate counts
+     * @param minBytesPerSecond  each byte received in a phase extends its deadline by 1 s / this
+     */
+    public ReadDeadlineHandler(long graceMillis, long minBytesPerSecond, Timeouts timeouts) {
+        this.graceNanos = TimeUnit.MILLISECONDS.toNanos(graceMillis);
+        this.minBytesPerSecond = minBytesPerSecond;
+        this.pauseCheckNanos = Math.min(graceNanos, TimeUnit.SECONDS.toNanos(1));
+        this.timeouts = timeouts;
+    }
+
+    /** An HTTP request head was decoded: the rest of the request is its body, which gets a deadline of its own. */
+    static void headRead(ChannelHandlerContext ctx) {
+        ReadDeadlineHandler h = ctx.pipeline().get(ReadDeadlineHandler.class);
+        if (h != null && h.phase == Phase.HEAD && h.permit == h.gate.permits()) {
+            h.start(Phase.BODY);
+        }
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.gate = ctx.pipeline().get(ReadGateHandler.class);
+    }
+
+    @Override
+    public void handlerRemoved(ChannelHandlerContext ctx) {
+        cancel();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) {
+        cancel();
+        ctx.fireChannelInactive();
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (expired) {
+            ReferenceCountUtil.release(msg);   // the connection is closing
+            return;
+        }
+        if (msg instanceof ByteBuf b) {
+            if (phase == null || permit != gate.permits()) {
+                // a KITTEN connection past its handshake reads frames only: each request is all body
+                start(ctx.pipeline().get("kitten-decoder") != null ? Phase.BODY : Phase.HEAD);
+            }
+            received += b.readableBytes();
+        }
+        ctx.fireChannelRead(msg);
+    }
+
+    private void start(Phase p) {
+        cancel();
+        phase = p;
+        permit = gate.permits();
+        received = 0;
+        elapsedNanos = 0;
+        pausedNanos = 0;
+        schedule(graceNanos);
+    }
+
+    private void schedule(long delayNanos) {
+        scheduledNanos = delayNanos;
+        check = ctx.executor().schedule(this::check, delayNanos, TimeUnit.NANOSECONDS);
+    }
+
+    private void check() {
+        check = null;
+        if (!gate.reading() || permit != gate.permits() || !ctx.channel().isActive()) {
+            phase = null;   // the request was read: its permit went back
+            return;
+        }
+        elapsedNanos += scheduledNanos;
+        if (!ctx.channel().config().isAutoRead()) {
+            pausedNanos += scheduledNanos;   // held back by the server, not the sender
+            schedule(pauseCheckNanos);
+            return;
+        }
+        long deadline = graceNanos + pausedNanos + received * TimeUnit.SECONDS.toNanos(1) / minBytesPerSecond;
+        if (elapsedNanos < deadline) {
+            schedule(deadline - elapsedNanos);
+        } else {
+            expire();
+        }
+    }
+
+    private void expire() {
+        Phase p = phase;
+        phase = null;
+        expired = true;
+        timeouts.of(p).increment();
+        ReadGateHandler.requestRead(ctx);
+        ctx.channel().config().setAutoRead(false);
+        IdleTimeoutHandler idle = ctx.pipeline().get(IdleTimeoutHandler.class);
+        // the request in its body phase was counted as unanswered when its head was decoded
+        int earlier = idle == null ? 0 : idle.unanswered() - (p == Phase.BODY ? 1 : 0);
+        if (ctx.pipeline().get(HttpServerCodec.class) != null && earlier <= 0) {
+            // written in front of the HTTP codec: no response of this connection is pending, and it closes after
+            ctx.writeAndFlush(requestTimeout(p)).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
+    }
+
+    /** HTTP 408 with ClickHouse's text for a socket read timeout (Code 209), so clients show a familiar error. */
+    private ByteBuf requestTimeout(Phase p) {
+        String text = "Code: 209, e.displayText() = DB::NetException: Timeout exceeded while reading from socket ("
+                + ctx.channel().remoteAddress() + "): the request " + (p == Phase.HEAD ? "head" : "body")
+                + " arrived slower than " + minBytesPerSecond + " bytes/s after "
+                + TimeUnit.NANOSECONDS.toMillis(graceNanos) + " ms\n";
+        byte[] body = text.getBytes(StandardCharsets.UTF_8);
+        String head = "HTTP/1.1 408 Request Timeout\r\nContent-Type: text/plain; charset=UTF-8\r\n"
+                + "Content-Length: " + body.length + "\r\nConnection: close\r\n\r\n";
+        return Unpooled.wrappedBuffer(head.getBytes(StandardCharsets.US_ASCII), body);
+    }
+
+    private void cancel() {
+        if (check != null) {
+            check.cancel(false);
+            check = null;
+        }
+    }
+}
