@@ -58,7 +58,7 @@ class TrackedTablesTest {
             boolean good = batch.key().tableName().equals("db.good");
             batch.answer(0, batch.parts(), good ? InsertResult.OK : new InsertResult(404, "no such table"));
             done.accept(good ? null : new TableBatch.InsertError(0, 60, "no such table"));
-        }, registry, new TrackedTables(10, registry));
+        }, RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry));
         try {
             for (String table : new String[] {"db.good", "db.bad", "db.good", "db.bad"}) {
                 BatchKey key = BatchKey.of(TableSpec.parse(table + "(a)"), InsertFormat.VALUES);
