@@ -15,8 +15,8 @@ import java.util.ArrayDeque;
  * yet answered is held, and the connection is not read further, until that answer has been written whole. HTTP/1.1
  * answers must come in request order, and the insert and select paths answer independently (an insert when its
  * batch commits, a SELECT as ClickHouse streams it), so without this an insert's answer could land inside a
- * streamed SELECT's body. Holding costs at most what one socket read decoded; the read permit is given back while
- * holding, since nothing is being read.
+ * streamed SELECT's body. Holding costs at most what one socket read decoded: auto-read is off while holding (and
+ * turned off again if another handler turned it on), and the read permit is given back, since nothing is read.
  *
  * <p>Sits right behind the HTTP codec (and the idle timeout), before the {@code Expect: 100-continue} handler, so
  * that a held request is not told to continue either.
@@ -25,8 +25,8 @@ final class PipelinedRequestGate extends ChannelDuplexHandler {
     private final ArrayDeque<Object> held = new ArrayDeque<>(4);
     /** A request passed through whose answer has not been written whole. */
     private boolean answering;
-    /** A read was asked for while holding: done when the held requests are let through. */
-    private boolean readPending;
+    /** Auto-read was turned off here, to be turned on again when the held requests go through. */
+    private boolean paused;
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -35,6 +35,8 @@ final class PipelinedRequestGate extends ChannelDuplexHandler {
                 ReadGateHandler.requestRead(ctx);   // nothing is being read while this waits
             }
             held.add(msg);
+            paused = true;
+            ctx.channel().config().setAutoRead(false);
             return;
         }
         if (msg instanceof HttpRequest) {
@@ -47,8 +49,6 @@ final class PipelinedRequestGate extends ChannelDuplexHandler {
     public void read(ChannelHandlerContext ctx) {
         if (held.isEmpty()) {
             ctx.read();
-        } else {
-            readPending = true;
         }
     }
 
@@ -82,9 +82,9 @@ final class PipelinedRequestGate extends ChannelDuplexHandler {
         if (released) {
             ctx.fireChannelReadComplete();
         }
-        if (held.isEmpty() && (readPending || ctx.channel().config().isAutoRead())) {
-            readPending = false;
-            ctx.read();
+        if (held.isEmpty() && paused && ctx.channel().isActive() && ctx.channel().isWritable()) {
+            paused = false;
+            ctx.channel().config().setAutoRead(true);   // unwritable: reading resumes when the answers drained
         }
     }
 
