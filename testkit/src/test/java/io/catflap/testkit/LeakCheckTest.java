@@ -1,4 +1,4 @@
-package io.catflap.protocol;
+package io.catflap.testkit;
 
 import io.netty.buffer.PooledByteBufAllocator;
 import org.junit.jupiter.api.Test;
