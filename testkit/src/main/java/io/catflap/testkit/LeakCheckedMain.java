@@ -1,6 +1,7 @@
 package io.catflap.testkit;
 
 import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
@@ -16,7 +17,9 @@ import java.util.regex.Pattern;
 public final class LeakCheckedMain {
     /** What every leak report line starts with, as in Netty's own reports. */
     public static final String MARK = "LEAK: ";
-    private static final Pattern LEAK_LINE = Pattern.compile("(?m)^" + MARK + ".*$");
+    private static final String INDENT = "    ";
+    /** A report: its first line, then its access records, each line indented. */
+    private static final Pattern REPORT = Pattern.compile("(?m)^" + MARK + ".*(\\R" + INDENT + ".*)*");
     /** How long the exit check waits for the program's own shutdown (hooks, event loops) before it runs GC. */
     private static final Duration SHUTDOWN_WAIT = Duration.ofSeconds(10);
 
@@ -27,19 +30,20 @@ public final class LeakCheckedMain {
         if (args.length == 0) {
             throw new IllegalArgumentException("usage: LeakCheckedMain <main class> [arguments...]");
         }
-        LeakReports.install(leak -> System.err.println(MARK + leak.replace("\n", "\n    ")));
+        LeakReports.install(leak -> System.err.println(MARK + leak.replace("\n", "\n" + INDENT)));
         Runtime.getRuntime().addShutdownHook(new Thread(LeakCheckedMain::collectAtExit, "leak-check"));
+        Method main = Class.forName(args[0]).getMethod("main", String[].class);
+        main.setAccessible(true); // as for the java launcher, the main class need not be public
         try {
-            Class.forName(args[0]).getMethod("main", String[].class)
-                    .invoke(null, (Object) Arrays.copyOfRange(args, 1, args.length));
+            main.invoke(null, (Object) Arrays.copyOfRange(args, 1, args.length));
         } catch (InvocationTargetException e) {
             throw e.getCause();
         }
     }
 
-    /** The leak report lines in a process's output; empty if none. */
+    /** The leak reports in a process's output; empty if none. */
     public static List<String> leaks(String output) {
-        return LEAK_LINE.matcher(output).results().map(r -> r.group()).toList();
+        return REPORT.matcher(output).results().map(r -> r.group()).toList();
     }
 
     private static void collectAtExit() {
