@@ -4,7 +4,10 @@ import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 
-/** A catflap aggregator as its own process, from the test class path (test-scoped dependency). */
+/**
+ * A catflap aggregator as its own process, from the test class path (test-scoped dependency). Like every
+ * {@link JavaProcess}, one that reported a leaked buffer fails the test when it is closed.
+ */
 public final class AggregatorProcess implements AutoCloseable {
     private final JavaProcess process;
     private final int port;

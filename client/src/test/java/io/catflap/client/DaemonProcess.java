@@ -19,7 +19,8 @@ import java.util.regex.Pattern;
 
 /**
  * The client daemon as its own process ({@code java -cp ... io.catflap.client.ClientMain}) on free ports, with helpers
- * to talk to its local API and read its metrics. Tests of any package may use it.
+ * to talk to its local API and read its metrics. Tests of any package may use it. Like every {@link JavaProcess}, a
+ * daemon that reported a leaked buffer fails the test when it is stopped or closed.
  */
 public final class DaemonProcess implements AutoCloseable {
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -89,8 +90,8 @@ public final class DaemonProcess implements AutoCloseable {
     }
 
     public String admin(String path) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path)).GET().build(),
-                HttpResponse.BodyHandlers.ofString()).body();
+        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + adminPort + path))
+                .timeout(Duration.ofSeconds(60)).GET().build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     /**

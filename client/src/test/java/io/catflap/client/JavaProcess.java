@@ -1,5 +1,7 @@
 package io.catflap.client;
 
+import io.catflap.testkit.LeakCheckedMain;
+
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -10,12 +12,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
-/** A JVM started from the test's own class path (a daemon or an aggregator), output in target/processes/. */
+/**
+ * A JVM started from the test's own class path (a daemon or an aggregator), output in target/processes/. Its main
+ * class runs under the testkit's {@link LeakCheckedMain}: once the process is gone ({@link #stop}, {@link #kill},
+ * {@link #close}), a leaked buffer it reported fails the test with an {@link AssertionError}.
+ */
 public final class JavaProcess implements AutoCloseable {
+    private final String name;
     private final Process process;
     private final Path log;
+    private boolean leaksChecked;
 
-    private JavaProcess(Process process, Path log) {
+    private JavaProcess(String name, Process process, Path log) {
+        this.name = name;
         this.process = process;
         this.log = log;
     }
@@ -36,12 +45,13 @@ public final class JavaProcess implements AutoCloseable {
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
+        cmd.add(LeakCheckedMain.class.getName());
         cmd.add(mainClass);
         cmd.addAll(args);
         Path dir = Files.createDirectories(Path.of("target", "processes"));
         Path log = dir.resolve(name + "-" + System.nanoTime() + ".log");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        JavaProcess jp = new JavaProcess(p, log);
+        JavaProcess jp = new JavaProcess(name, p, log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (System.nanoTime() < deadline) {
             if (!p.isAlive()) {
@@ -54,7 +64,7 @@ public final class JavaProcess implements AutoCloseable {
                 Thread.sleep(100);
             }
         }
-        jp.kill();
+        jp.destroy();
         throw new IllegalStateException(name + " did not open port " + readyPort + " in 30 s:\n" + jp.output());
     }
 
@@ -73,20 +83,47 @@ public final class JavaProcess implements AutoCloseable {
         return process.isAlive();
     }
 
-    /** SIGKILL, and wait for it to be gone. */
+    /**
+     * SIGKILL, and wait for it to be gone. The process gets no exit-time GC, so only leaks it reported before count.
+     *
+     * @throws AssertionError if the process reported a leaked buffer
+     */
     public void kill() throws InterruptedException {
+        destroy();
+        checkLeaks();
+    }
+
+    private void destroy() throws InterruptedException {
         process.destroyForcibly();
         process.waitFor(30, TimeUnit.SECONDS);
     }
 
-    /** SIGTERM (graceful shutdown), and wait; returns the exit code. */
+    /**
+     * SIGTERM (graceful shutdown), and wait; returns the exit code.
+     *
+     * @throws AssertionError if the process reported a leaked buffer
+     */
     public int stop() throws InterruptedException {
         process.destroy();
         if (!process.waitFor(30, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            process.waitFor(10, TimeUnit.SECONDS);
+            destroy();
         }
+        checkLeaks();
         return process.exitValue();
+    }
+
+    /** Fails, once, if the output of the ended process holds leak reports. */
+    private void checkLeaks() {
+        if (leaksChecked || process.isAlive()) {
+            return;
+        }
+        leaksChecked = true;
+        List<String> leaks = LeakCheckedMain.leaks(output());
+        if (!leaks.isEmpty()) {
+            throw new AssertionError(name + " (pid " + process.pid() + ") reported " + leaks.size()
+                    + " leaked buffer(s); access records in " + log.toAbsolutePath() + ":\n"
+                    + String.join("\n", leaks));
+        }
     }
 
     /** Sends a signal by name (e.g. HUP) with kill(1). */
@@ -102,15 +139,21 @@ public final class JavaProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Stops the process if it still runs (as {@link #stop}).
+     *
+     * @throws AssertionError if the process reported a leaked buffer
+     */
     @Override
     public void close() {
-        if (process.isAlive()) {
-            try {
+        try {
+            if (process.isAlive()) {
                 stop();
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
             }
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
         }
+        checkLeaks();
     }
 }

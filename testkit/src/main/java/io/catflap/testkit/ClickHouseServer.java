@@ -67,7 +67,7 @@ public final class ClickHouseServer {
      * calling test) with a message saying how to get one when none is available.
      */
     public static synchronized ClickHouseServer shared() {
-        if ("skip".equalsIgnoreCase(System.getProperty(MODE_PROPERTY, ""))) {
+        if (skipping()) {
             Assumptions.abort("tests that need ClickHouse are skipped (-D" + MODE_PROPERTY + "=skip)");
         }
         if (shared == null && sharedFailure == null) {
@@ -83,6 +83,11 @@ public final class ClickHouseServer {
             throw sharedFailure;
         }
         return shared;
+    }
+
+    /** Whether tests that need ClickHouse are skipped ({@code -Dcatflap.clickhouse=skip}). */
+    static boolean skipping() {
+        return "skip".equalsIgnoreCase(System.getProperty(MODE_PROPERTY, ""));
     }
 
     private static ClickHouseServer resolve() {
