@@ -23,6 +23,7 @@ import io.netty.handler.codec.http.HttpVersion;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -32,8 +33,17 @@ import java.util.function.Function;
  * answers). {@code SELECT version()} is answered as 18.16.1; every other request goes to the script.
  */
 public final class FakeClickHouse implements AutoCloseable {
-    /** What to do with one request. */
-    public record Answer(long delayMillis, int status, String body, boolean resets) {
+    /** What to do with one request; {@code release}, when not null, holds the answer until it completes. */
+    public record Answer(long delayMillis, int status, String body, boolean resets, CompletionStage<?> release) {
+        public Answer(long delayMillis, int status, String body, boolean resets) {
+            this(delayMillis, status, body, resets, null);
+        }
+
+        /** 200 once {@code release} completes: a slow upstream whose slowness the test ends, not a clock. */
+        public static Answer okWhen(CompletionStage<?> release) {
+            return new Answer(0, 200, "", false, release);
+        }
+
         public static Answer ok(long delayMillis) {
             return new Answer(delayMillis, 200, "", false);
         }
@@ -102,6 +112,8 @@ public final class FakeClickHouse implements AutoCloseable {
             if (a.resets()) {
                 ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
                 ctx.close();
+            } else if (a.release() != null) {
+                a.release().whenComplete((v, e) -> ctx.executor().execute(() -> respond(ctx, a)));
             } else if (a.delayMillis() > 0) {
                 ctx.executor().schedule(() -> respond(ctx, a), a.delayMillis(), TimeUnit.MILLISECONDS);
             } else {

@@ -3,21 +3,20 @@ package io.catflap.aggregator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.catflap.aggregator.ingest.TokenTable;
 import io.catflap.testkit.ClickHouseServer;
 import java.net.URI;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /** The ClickHouse-compatible HTTP side against the real ClickHouse: every INSERT form, pass-through, bad input. */
 class HttpProtocolIT {
-    private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
     private static ClickHouseServer ch;
     private static Aggregator agg;
     private static String table;
@@ -35,12 +34,12 @@ class HttpProtocolIT {
     }
 
     private static HttpResponse<String> post(String pathAndQuery, String body, String... headers) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agg.port() + pathAndQuery))
-                .POST(HttpRequest.BodyPublishers.ofString(body));
-        if (headers.length > 0) {
-            b.headers(headers);
-        }
-        return HTTP.send(b.build(), HttpResponse.BodyHandlers.ofString());
+        return post(agg, pathAndQuery, body, headers);
+    }
+
+    private static HttpResponse<String> post(Aggregator to, String pathAndQuery, String body, String... headers)
+            throws Exception {
+        return TestHttp.post(URI.create("http://127.0.0.1:" + to.port() + pathAndQuery), body, headers);
     }
 
     private static String q(String sql) {
@@ -65,8 +64,8 @@ class HttpProtocolIT {
     @Test
     void queriesPassThroughToClickHouse() throws Exception {
         post(q("INSERT INTO " + table + " (a, s) VALUES"), "(100,'x')");
-        HttpResponse<String> get = HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agg.port()
-                + q("SELECT count() FROM " + table + " WHERE a = 100"))).build(), HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> get = TestHttp.get(URI.create("http://127.0.0.1:" + agg.port()
+                + q("SELECT count() FROM " + table + " WHERE a = 100")));
         assertEquals(200, get.statusCode());
         assertEquals("1", get.body().strip());
         HttpResponse<String> bodySelect = post("/", "SELECT 40 + 2");
@@ -116,5 +115,29 @@ class HttpProtocolIT {
         assertTrue(r.body().contains("4096"), r.body());
         assertEquals(before + 1, TestAggregators.badRequests(agg, "request_too_large"));
         assertEquals(0, ch.count(table, "a = 300"));
+    }
+
+    @Test
+    void bearerTokensGateHttpInserts() throws Exception {
+        String secured = ch.createTable("http_token", "a UInt32, s String");
+        TokenTable tokens = TokenTable.parse(List.of("tok-A " + ClickHouseServer.TEST_DATABASE + ".*",
+                "tok-B other.t"));
+        try (Aggregator gated = Aggregator.start(TestAggregators.local(ch.httpUrl()).flushIntervalMillis(50)
+                .tokens(tokens))) {
+            String insert = q("INSERT INTO " + secured + " (a, s) VALUES");
+            HttpResponse<String> none = post(gated, insert, "(1,'no token')");
+            assertEquals(401, none.statusCode(), none.body());
+            HttpResponse<String> wrong = post(gated, insert, "(2,'wrong token')", "Authorization", "Bearer tok-C");
+            assertEquals(401, wrong.statusCode(), wrong.body());
+            HttpResponse<String> otherTables = post(gated, insert, "(3,'other tables')",
+                    "Authorization", "Bearer tok-B");
+            assertEquals(403, otherTables.statusCode(), otherTables.body());
+            HttpResponse<String> right = post(gated, insert, "(4,'right token'),(5,'right token')",
+                    "Authorization", "Bearer tok-A");
+            assertEquals(200, right.statusCode(), right.body());
+            assertEquals(2, TestAggregators.badRequests(gated, "bad_token"));
+        }
+        assertEquals(2, ch.count(secured), "only the rows sent with the right token");
+        assertEquals(2, ch.count(secured, "s = 'right token'"));
     }
 }

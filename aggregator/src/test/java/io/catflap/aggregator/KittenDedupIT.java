@@ -101,6 +101,7 @@ class KittenDedupIT {
     @Test
     void aClientThatDidNotAskGetsThePlainMeow() throws IOException {
         try (Socket s = new Socket("127.0.0.1", agg.port())) {
+            s.setSoTimeout(20_000);
             KittenStreams.writeHandshake(s.getOutputStream(), null);
             HandshakeReply.Result reply = KittenStreams.readHandshakeReply(s.getInputStream());
             assertTrue(reply.meow());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.catflap.aggregator.Aggregator;
 import io.catflap.aggregator.AggregatorConfig;
+import io.catflap.aggregator.TestHttp;
 import io.catflap.aggregator.select.Waits;
 import io.catflap.testkit.ClickHouseServer;
 import java.net.InetSocketAddress;
@@ -88,7 +89,7 @@ class StatusPageBrowserTest {
             });
             String dom = chromium.dumpDom(admin, 1500);
             Map<?, ?> status = status(admin);
-            String metrics = Fetch.get(admin.resolve("/metrics")).body();
+            String metrics = TestHttp.get(admin.resolve("/metrics")).body();
             Map<String, Map<String, Cell>> rows = tableRows(dom);
             Map<String, Map<?, ?>> tables = tablesByName(status);
             assertEquals(tables.keySet(), rows.keySet());
@@ -175,7 +176,7 @@ class StatusPageBrowserTest {
     }
 
     private static Map<?, ?> status(URI admin) throws Exception {
-        return (Map<?, ?>) JsonParser.parse(Fetch.get(admin.resolve("/status")).body());
+        return (Map<?, ?>) JsonParser.parse(TestHttp.get(admin.resolve("/status")).body());
     }
 
     private static Map<String, Map<?, ?>> tablesByName(Map<?, ?> status) {
@@ -242,7 +243,7 @@ class StatusPageBrowserTest {
                 URI uri = URI.create("http://127.0.0.1:" + port + "/?query="
                         + URLEncoder.encode("INSERT INTO " + table + " FORMAT TSV", StandardCharsets.UTF_8));
                 sent.computeIfAbsent(table, k -> new AtomicLong()).addAndGet(rows);
-                int code = Fetch.post(uri, body.toString()).statusCode();
+                int code = TestHttp.post(uri, body.toString()).statusCode();
                 if (bad) {
                     assertNotEquals(200, code, "a bad row is refused");
                     refused.incrementAndGet();

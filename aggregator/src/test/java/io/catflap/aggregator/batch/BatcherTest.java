@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.catflap.aggregator.select.Waits;
 import io.catflap.protocol.TableSpec;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -11,6 +12,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.DefaultEventLoop;
 import io.netty.channel.EventLoop;
+import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -18,7 +20,6 @@ import java.util.List;
 import java.util.TreeMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
-import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -26,23 +27,34 @@ import org.junit.jupiter.api.Test;
 class BatcherTest {
     private static final TableSpec T = TableSpec.parse("db.t(a,b)");
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final EventLoop timer = new DefaultEventLoop();
+    /** The batchers' timer: an event loop whose time moves only when {@link #advance} says so. */
+    private final EmbeddedChannel clock = new EmbeddedChannel();
     private final List<Batch> written = new CopyOnWriteArrayList<>();
     private final List<Consumer<TableBatch.InsertError>> dones = new CopyOnWriteArrayList<>();
     private final List<InsertResult> answers = Collections.synchronizedList(new ArrayList<>());
     private final BatchMemory memory = new BatchMemory(1 << 20);
+
+    BatcherTest() {
+        clock.freezeTime();
+    }
 
     @AfterEach
     void tearDown() {
         for (Batch b : written) {
             b.answer(0, b.parts(), InsertResult.OK);
         }
-        timer.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        clock.finishAndReleaseAll();
         assertEquals(0, memory.held(), "every batch buffer was released");
     }
 
+    /** Moves the timer's time on and runs what became due. */
+    private void advance(long millis) {
+        clock.advanceTimeBy(millis, TimeUnit.MILLISECONDS);
+        clock.runScheduledPendingTasks();
+    }
+
     private Batcher batcher(int batchBytes, long flushMillis, int maxSealed) {
-        return new Batcher(batchBytes, flushMillis, maxSealed, ByteBufAllocator.DEFAULT, timer, memory,
+        return new Batcher(batchBytes, flushMillis, maxSealed, ByteBufAllocator.DEFAULT, clock.eventLoop(), memory,
                 (b, done) -> {
                     written.add(b);
                     dones.add(done);
@@ -121,15 +133,15 @@ class BatcherTest {
     }
 
     @Test
-    void sealedWhenFlushIntervalOld() throws InterruptedException {
+    void sealedWhenFlushIntervalOld() {
         Batcher b = batcher(1 << 20, 50, 10);
         submit(b, key("Values"), "(1,2)");
+        advance(49);
         assertEquals(0, written.size());
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
-        while (written.isEmpty() && System.nanoTime() < end) {
-            Thread.sleep(5);
-        }
-        assertEquals(1, written.size());
+        submit(b, key("Values"), "(3,4)");
+        advance(1);
+        assertEquals(1, written.size(), "the interval counts from the batch's first request");
+        assertEquals(2, written.get(0).parts());
     }
 
     @Test
@@ -178,49 +190,61 @@ class BatcherTest {
         assertEquals(2, resumed[0]);
     }
 
-    /** A batcher whose writer commits every batch at once and whose keys retire after {@code retireMillis}. */
-    private Batcher committing(long flushMillis, long retireMillis, List<Integer> parts) {
+    /**
+     * A batcher on {@code timer} whose writer commits every batch at once and whose keys retire after
+     * {@code retireMillis}.
+     */
+    private Batcher committing(EventLoop timer, long flushMillis, long retireMillis, List<Integer> parts) {
         return new Batcher(1 << 20, flushMillis, 10, ByteBufAllocator.DEFAULT, timer, memory, (batch, done) -> {
             parts.add(batch.parts());
             batch.answer(0, batch.parts(), InsertResult.OK);
             done.accept(null);
-        }, RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry), TimeUnit.MILLISECONDS.toNanos(retireMillis));
+        }, RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry),
+                TimeUnit.MILLISECONDS.toNanos(retireMillis));
     }
 
     private static BatchKey userKey(int user) {
         return new BatchKey("user" + user, "p", T, InsertFormat.VALUES, new TreeMap<>(), null);
     }
 
-    private static void awaitTrue(BooleanSupplier done) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (!done.getAsBoolean() && System.nanoTime() < end) {
-            Thread.sleep(10);
-        }
-        assertTrue(done.getAsBoolean());
-    }
-
     @Test
-    void idleKeysAreDroppedAndTheirTotalsKept() throws InterruptedException {
+    void idleKeysAreDroppedAndTheirTotalsKept() throws Exception {
         List<Integer> parts = new CopyOnWriteArrayList<>();
-        Batcher b = committing(20, 200, parts);
+        Batcher b = committing(clock.eventLoop(), 20, 200, parts);
         for (int i = 0; i < 1000; i++) {
             submit(b, userKey(i), "(1,2)");
         }
-        assertTrue(b.size() > 900, "keys with open batches are held: " + b.size());
-        awaitTrue(() -> b.size() == 0);
+        assertEquals(1000, b.size(), "keys with open batches are held");
+        advance(20);
         assertEquals(1000, answers.size());
+        assertEquals(1000, b.size(), "keys are kept until idle for their retirement time");
+        // idleness is measured on the system clock: the sweep runs until that much real time has passed
+        Waits.until("idle keys retire", () -> {
+            advance(100);
+            return b.size() == 0;
+        });
         assertEquals(1000, b.totals().stream().mapToLong(TableTotals::requestsIn).sum(),
                 "the table's figures outlive its keys");
         submit(b, userKey(7), "(3,4)");
         assertEquals(1, b.size(), "a dropped key comes back fresh");
-        awaitTrue(() -> parts.stream().mapToInt(Integer::intValue).sum() == 1001);
+        advance(20);
+        assertEquals(1001, parts.stream().mapToInt(Integer::intValue).sum());
         assertEquals(1001, b.totals().stream().mapToLong(TableTotals::insertsDone).sum());
     }
 
+    /** Races on purpose: keys retire every millisecond of a real event loop while four threads submit. */
     @Test
-    void keysRetiringWhileRequestsArriveLoseNoRequest() throws InterruptedException {
+    void keysRetiringWhileRequestsArriveLoseNoRequest() throws Exception {
         List<Integer> parts = new CopyOnWriteArrayList<>();
-        Batcher b = committing(1, 1, parts);
+        EventLoop timer = new DefaultEventLoop();
+        try {
+            submitFromThreadsWhileRetiring(committing(timer, 1, 1, parts), parts);
+        } finally {
+            timer.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private void submitFromThreadsWhileRetiring(Batcher b, List<Integer> parts) throws Exception {
         int threads = 4;
         int perThread = 2000;
         List<Thread> senders = new ArrayList<>();
@@ -242,7 +266,8 @@ class BatcherTest {
         for (Thread t : senders) {
             t.join();
         }
-        awaitTrue(() -> parts.stream().mapToInt(Integer::intValue).sum() == threads * perThread);
+        Waits.until("every request committed", () -> parts.stream().mapToInt(Integer::intValue).sum()
+                == threads * perThread);
         synchronized (answers) {
             assertEquals(threads * perThread, answers.size());
             assertTrue(answers.stream().allMatch(InsertResult::ok));
