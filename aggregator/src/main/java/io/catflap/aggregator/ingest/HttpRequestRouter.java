@@ -9,6 +9,7 @@ import io.catflap.aggregator.upstream.UpstreamReply;
 import io.catflap.protocol.ProtocolException;
 import io.catflap.protocol.TableSpec;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
@@ -47,6 +48,12 @@ import java.util.regex.Pattern;
 public final class HttpRequestRouter extends ChannelInboundHandlerAdapter {
     /** How much of a body is looked at to find an INSERT statement at its start. */
     static final int MAX_HEAD_BYTES = 64 << 10;
+    /**
+     * Chunks a body holds before they are copied into one buffer. Each chunk is a slice of a socket read buffer and
+     * keeps all of it alive: a body trickled in tiny segments would otherwise pin a read buffer per segment, far
+     * more than it carries. A merged body is at most a batch, so the copy is cheap; big chunks rarely reach it.
+     */
+    static final int MAX_BODY_CHUNKS = 16;
     /** How much of a decoder's reason is quoted back to the sender. */
     private static final int MAX_REASON_CHARS = 120;
     /** URL parameters that are not ClickHouse settings to forward with the insert. */
@@ -138,8 +145,13 @@ public final class HttpRequestRouter extends ChannelInboundHandlerAdapter {
         } else {
             state = State.PEEK;
             nextPeekAt = 0;
-            body = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+            body = newBody(ctx.alloc());
         }
+    }
+
+    /** An empty request body; see {@link #MAX_BODY_CHUNKS}. */
+    static CompositeByteBuf newBody(ByteBufAllocator alloc) {
+        return alloc.compositeBuffer(MAX_BODY_CHUNKS);
     }
 
     private void onContent(ChannelHandlerContext ctx, HttpContent c) {
@@ -285,7 +297,7 @@ public final class HttpRequestRouter extends ChannelInboundHandlerAdapter {
                 format, settings, encoding);
         state = State.INSERT;
         if (body == null) {
-            body = ctx.alloc().compositeBuffer(Integer.MAX_VALUE);
+            body = newBody(ctx.alloc());
         }
         if (!key.mergeable() || declared > ingest.batchBytes() || body.readableBytes() > ingest.batchBytes()) {
             startStream(ctx);

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.catflap.testkit.ClickHouseServer;
+import io.catflap.testkit.LeakCheckedMain;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.HttpURLConnection;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A SELECT whose result is many times the aggregator's heap streams through it completely: the aggregator runs in
- * its own JVM with a 64 MiB heap while about 500 MB of TSV pass through its data port.
+ * its own JVM with a 64 MiB heap while about 500 MB of TSV pass through its data port, and leaks no buffer.
  */
 class SelectHugeResultTest {
 
@@ -40,7 +41,8 @@ class SelectHugeResultTest {
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-Xmx" + HEAP, "-XX:+ExitOnOutOfMemoryError",
                 "-cp", System.getProperty("java.class.path"),
-                "io.catflap.aggregator.AggregatorMain",
+                // the default sampling level: PARANOID's access records for 500 MB of buffers would take minutes
+                LeakCheckedMain.class.getName(), "io.catflap.aggregator.AggregatorMain",
                 "--listen", "127.0.0.1:" + port, "--admin", "127.0.0.1:" + adminPort,
                 "--clickhouse", clickhouse.httpUrl().toString(), "--max-selects", "2"));
         Process child = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
@@ -85,6 +87,7 @@ class SelectHugeResultTest {
             child.destroy();
             child.waitFor();
         }
+        assertEquals(List.of(), LeakCheckedMain.leaks(Files.readString(log)), "buffers the aggregator leaked");
     }
 
     private static String problems(Path log) throws IOException {
