@@ -59,6 +59,7 @@ public final class DaemonThroughput {
             Thread t = new Thread(() -> {
                 try (Socket s = new Socket("127.0.0.1", port)) {
                     s.setTcpNoDelay(true);
+                    s.setSoTimeout(60_000);   // a stuck daemon fails the run instead of hanging it
                     OutputStream out = s.getOutputStream();
                     InputStream in = new BufferedInputStream(s.getInputStream());
                     long i = 0;

@@ -77,7 +77,7 @@ public class TableBatchAppendBenchmark {
         batcher = new Batcher(1 << 20, 200, 50, ByteBufAllocator.DEFAULT, timer, memory, commitAtOnce,
                 RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry));
         table = new TableBatch(key, 1 << 20, TimeUnit.MILLISECONDS.toNanos(200), ByteBufAllocator.DEFAULT, timer,
-                memory, (batch, owner) -> commitAtOnce.write(batch, e -> { }), new TableTotals("db.events", registry));
+                memory, (batch, owner) -> commitAtOnce.write(batch, e -> { }));
     }
 
     @TearDown

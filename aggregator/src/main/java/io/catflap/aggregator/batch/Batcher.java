@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.TimeUnit;
@@ -26,6 +27,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class Batcher {
     private static final int MAX_RECENT_ERRORS = 20;
+    /** ClickHouse's codes for an unknown table or database, or a caller not allowed to see it. */
+    private static final Set<Integer> NO_SUCH_TABLE = Set.of(60, 81, 192, 193, 194, 497, 516);
     /** Rows of a body that could not be checked: it is inserted on its own. */
     private static final long UNCHECKED = -1;
     /** A key idle for fewer flush intervals is kept: senders that pause for a few flushes are common. */
@@ -166,12 +169,12 @@ public final class Batcher {
 
     /** Counts a request whose body was streamed upstream on its own, past batching. */
     public void streamed(BatchKey key, int bytes, long rows) {
-        totals(key.tableName()).count(bytes, rows);
+        totals(key.tableName()).count(1, bytes, rows);
     }
 
     private TableBatch table(BatchKey key) {
         return tables.computeIfAbsent(key, k -> new TableBatch(k, batchBytes, flushIntervalNanos, alloc, timer,
-                memory, this::writeTracked, totals(k.tableName())));
+                memory, this::writeTracked));
     }
 
     private TableTotals totals(String table) {
@@ -212,14 +215,12 @@ public final class Batcher {
 
     private void done(TableBatch owner, TableBatch.InsertError errorOrNull) {
         String table = owner.key().tableName();
-        if (errorOrNull == null && owner.totals().table().equals(TrackedTables.OTHER) && tracked.committed(table)) {
-            TableTotals own = totals(table);
-            tables.forEach((key, tb) -> {
-                if (key.tableName().equals(table)) {
-                    tb.countInto(own);
-                }
-            });
+        if (tableExists(errorOrNull)) {
+            tracked.exists(table);
         }
+        TableTotals figures = totals(table);
+        owner.countInto(figures);
+        figures.done(errorOrNull);
         if (errorOrNull != null) {
             if (owner.key().format().equals(InsertFormat.ROW_BINARY)) {
                 layouts.stale(owner.key());   // the table may have changed under the layout
@@ -231,9 +232,17 @@ public final class Batcher {
                 }
             }
         }
-        if (owner.sealedDone(errorOrNull) == maxSealedPerTable) {
+        if (owner.sealedDone() == maxSealedPerTable) {
             owner.relieved(maxSealedPerTable).forEach(Runnable::run);
         }
+    }
+
+    /**
+     * True if an insert's answer shows its table exists: committed, or refused for a reason other than the table or
+     * database being unknown (60, 81), the caller not being allowed to see it (192, 193, 194, 497, 516) or no answer.
+     */
+    private static boolean tableExists(TableBatch.InsertError errorOrNull) {
+        return errorOrNull == null || errorOrNull.code() > 0 && !NO_SUCH_TABLE.contains(errorOrNull.code());
     }
 
     /**

@@ -29,8 +29,13 @@ public final class TableBatch {
     private final EventExecutor timer;
     private final BatchMemory memory;
     private final BatchSink sealed;
-    /** The table's figures; the shared {@link TrackedTables#OTHER} ones until the table is tracked. */
-    private volatile TableTotals totals;
+    /**
+     * Requests, bytes and rows received since the last answered batch, under this object's lock: they go to the
+     * table's figures (or to {@link TrackedTables#OTHER}) once an answer said whether the table exists.
+     */
+    private long newRequests;
+    private long newBytes;
+    private long newRows;
     private final AtomicInteger sealedPending = new AtomicInteger();
     /** When a batch was last opened or answered, or a request inserted on its own (System.nanoTime). */
     private volatile long lastActive = System.nanoTime();
@@ -45,7 +50,7 @@ public final class TableBatch {
     public record InsertError(long atMillis, int code, String message) { }
 
     TableBatch(BatchKey key, int maxBytes, long flushIntervalNanos, ByteBufAllocator alloc, EventExecutor timer,
-               BatchMemory memory, BatchSink sealed, TableTotals totals) {
+               BatchMemory memory, BatchSink sealed) {
         this.key = key;
         this.maxBytes = maxBytes;
         this.flushIntervalNanos = flushIntervalNanos;
@@ -53,7 +58,6 @@ public final class TableBatch {
         this.timer = timer;
         this.memory = memory;
         this.sealed = sealed;
-        this.totals = totals;
     }
 
     /**
@@ -78,11 +82,11 @@ public final class TableBatch {
                 flushTimer = timer.schedule(() -> sealIfOpen(mine), flushIntervalNanos, TimeUnit.NANOSECONDS);
             }
             open.append(body, rows, ack);
+            count(body.readableBytes(), rows);
             if (open.bytes() >= maxBytes || open.rows() >= MAX_ROWS) {
                 done = sealLocked();
             }
         }
-        totals.count(body.readableBytes(), rows);
         handOn(full);
         handOn(done);
         return true;
@@ -97,8 +101,22 @@ public final class TableBatch {
             return false;
         }
         lastActive = System.nanoTime();
-        totals.count(bytes, rows);
+        count(bytes, rows);
         return true;
+    }
+
+    private void count(long bytes, long rows) {
+        newRequests++;
+        newBytes += bytes;
+        newRows += rows;
+    }
+
+    /** Moves what was received since the last call to {@code totals}. */
+    synchronized void countInto(TableTotals totals) {
+        totals.count(newRequests, newBytes, newRows);
+        newRequests = 0;
+        newBytes = 0;
+        newRows = 0;
     }
 
     /**
@@ -178,8 +196,7 @@ public final class TableBatch {
     }
 
     /** Counts a sealed batch that was fully answered; returns how many are still pending. */
-    int sealedDone(InsertError errorOrNull) {
-        totals.done(errorOrNull);
+    int sealedDone() {
         lastActive = System.nanoTime();   // before the count drops: whoever sees it drop sees this too
         return sealedPending.decrementAndGet();
     }
@@ -191,16 +208,6 @@ public final class TableBatch {
     /** Sealed batches not yet answered (waiting for or in an upstream insert). */
     public int sealedPending() {
         return sealedPending.get();
-    }
-
-    /** The figures of this key's table, shared with the table's other keys. */
-    public TableTotals totals() {
-        return totals;
-    }
-
-    /** Counts from now on into {@code t}: the table just got figures of its own. */
-    void countInto(TableTotals t) {
-        totals = t;
     }
 
     /** Open batch bytes, rows and age in millis (zeros when none is open). */

@@ -31,10 +31,10 @@ public final class TableTotals {
                 .baseUnit("bytes").tag("table", table).register(registry);
     }
 
-    /** Counts one request received. */
-    void count(int bytes, long rows) {
+    /** Counts requests received. */
+    void count(long requests, long bytes, long rows) {
         lastActive = System.nanoTime();
-        requestsIn.incrementAndGet();
+        requestsIn.addAndGet(requests);
         bytesIn.addAndGet(bytes);
         rowsIn.addAndGet(rows);
         rowsCounter.increment(rows);

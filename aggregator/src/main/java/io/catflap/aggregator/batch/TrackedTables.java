@@ -9,9 +9,10 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * Which tables have metrics and status rows of their own. A table name is a string from the network: a series for
  * each would let mistyped, unknown or hostile names grow {@code /metrics} and {@code /status} without bound. So a
- * table gets series of its own only once an insert into it committed (it exists, and the sender may write it), and
- * only up to {@code max} tables; every other name is counted together under {@link #OTHER}. A table that falls idle
- * is {@linkplain #forget forgotten}, its series removed, and earns them back with its next committed insert.
+ * table gets series of its own only once ClickHouse's answer to an insert showed that it exists (committed, or
+ * refused for its rows), and only up to {@code max} tables; every other name is counted together under
+ * {@link #OTHER}. A table that falls idle is {@linkplain #forget forgotten}, its series removed, and earns them back
+ * with its next answered insert.
  *
  * <p>Thread-safe.
  */
@@ -39,8 +40,8 @@ public final class TrackedTables {
         return tracked.contains(table) ? table : OTHER;
     }
 
-    /** An insert into {@code table} committed: it gets series of its own if there is room. True if it has them. */
-    boolean committed(String table) {
+    /** ClickHouse showed that {@code table} exists: it gets series of its own if there is room. True if it has them. */
+    boolean exists(String table) {
         if (tracked.contains(table)) {
             return true;
         }

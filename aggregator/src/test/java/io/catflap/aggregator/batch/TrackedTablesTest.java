@@ -23,10 +23,10 @@ class TrackedTablesTest {
     void tablesEarnSeriesByCommittingUpToTheCap() {
         TrackedTables tracked = new TrackedTables(2, registry);
         assertEquals(TrackedTables.OTHER, tracked.label("db.a"), "nothing committed yet");
-        assertTrue(tracked.committed("db.a"));
-        assertTrue(tracked.committed("db.b"));
-        assertFalse(tracked.committed("db.c"), "over the cap");
-        assertTrue(tracked.committed("db.a"), "still tracked");
+        assertTrue(tracked.exists("db.a"));
+        assertTrue(tracked.exists("db.b"));
+        assertFalse(tracked.exists("db.c"), "over the cap");
+        assertTrue(tracked.exists("db.a"), "still tracked");
         assertEquals("db.a", tracked.label("db.a"));
         assertEquals(TrackedTables.OTHER, tracked.label("db.c"));
         assertEquals(2, registry.get("catflap.tables.tracked").gauge().value());
@@ -35,7 +35,7 @@ class TrackedTablesTest {
     @Test
     void forgettingATableRemovesItsMetersAndFreesItsPlace() {
         TrackedTables tracked = new TrackedTables(1, registry);
-        tracked.committed("db.a");
+        tracked.exists("db.a");
         Counter.builder("catflap.x").tag("table", "db.a").register(registry).increment();
         Counter.builder("catflap.x").tag("table", TrackedTables.OTHER).register(registry).increment();
         // a writer that looked the label up just before the table was forgotten
@@ -46,18 +46,21 @@ class TrackedTablesTest {
         assertNull(registry.find("catflap.x").tag("table", "db.a").counter());
         assertNull(registry.find("catflap.x").tag("table", "db.stray").counter());
         assertEquals(1, registry.get("catflap.x").tag("table", TrackedTables.OTHER).counter().count());
-        assertTrue(tracked.committed("db.b"), "the place is free again");
+        assertTrue(tracked.exists("db.b"), "the place is free again");
     }
 
-    /** A table is counted under {@link TrackedTables#OTHER} until an insert into it committed; one that fails, always. */
+    /**
+     * A table is counted under its own name once ClickHouse's answer showed it exists, from its first request on; a
+     * table ClickHouse does not know is counted under {@link TrackedTables#OTHER}.
+     */
     @Test
-    void batcherCountsATableUnderItsOwnNameOnlyOnceItsInsertCommitted() {
+    void batcherCountsUnderTheTablesOwnNameOnlyTablesThatExist() {
         DefaultEventLoop timer = new DefaultEventLoop();
         BatchMemory memory = new BatchMemory(1 << 20);
         Batcher batcher = new Batcher(1 << 20, 60_000, 10, ByteBufAllocator.DEFAULT, timer, memory, (batch, done) -> {
             boolean good = batch.key().tableName().equals("db.good");
             batch.answer(0, batch.parts(), good ? InsertResult.OK : new InsertResult(404, "no such table"));
-            done.accept(good ? null : new TableBatch.InsertError(0, 60, "no such table"));
+            done.accept(good ? null : new TableBatch.InsertError(0, 60, "no such table"));   // ClickHouse's code
         }, RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry));
         try {
             for (String table : new String[] {"db.good", "db.bad", "db.good", "db.bad"}) {
@@ -67,8 +70,8 @@ class TrackedTablesTest {
                 body.release();
                 batcher.tables().forEach(TableBatch::flush);   // seal now: the writer answers at once
             }
-            assertEquals(1, rows("db.good"), "the second request, after the first committed");
-            assertEquals(3, rows(TrackedTables.OTHER), "the first good one and both bad ones");
+            assertEquals(2, rows("db.good"));
+            assertEquals(2, rows(TrackedTables.OTHER), "both requests to the unknown table");
             assertNull(registry.find("catflap.ingest.rows").tag("table", "db.bad").counter());
             assertEquals(0, memory.held());
         } finally {
