@@ -74,7 +74,8 @@ public final class AggregatorMain implements Callable<Integer> {
     @Option(names = "--max-tracked-tables", paramLabel = "N",
             defaultValue = "" + AggregatorConfig.DEFAULT_MAX_TRACKED_TABLES,
             description = "Tables with series of their own in /metrics and rows in /status (default ${DEFAULT-VALUE}). "
-                    + "A table earns them with its first committed insert and loses them after 15 minutes idle; "
+                    + "A table earns them once ClickHouse's answer to an insert showed it exists and loses them "
+                    + "after 15 minutes idle; "
                     + "every other name a sender writes is counted under table=\"_other\", so made-up names cannot "
                     + "grow the metrics.")
     int maxTrackedTables;
