@@ -95,7 +95,7 @@ public final class Aggregator implements AutoCloseable {
         // it is parked after that request (ReadGateHandler.parkIfCongested), and other tables go on. The table is
         // known only once a request was read (a KITTEN frame is decoded whole; an HTTP INSERT may name its table in
         // the body), so the request that finds its table congested still enters the batch, within this bound.
-        this.gate = new ReadGate(config.maxReaders(), memory::exhausted, registry);
+        this.gate = new ReadGate(config.maxReaders(), config.freeReadBudget(), memory::exhausted, registry);
         memory.onRelease(gate::pump);
         this.selects = new SelectUpstream(config.clickhouse(), config.maxSelects(), group, registry);
         BadRequests bad = new BadRequests(registry);
@@ -199,7 +199,7 @@ public final class Aggregator implements AutoCloseable {
             server.close().syncUninterruptibly();
         }
         gate.close();
-        awaitUntil(() -> gate.inUse() == 0, deadline);
+        awaitUntil(() -> gate.inUse() == 0 && gate.freeHeld() == 0, deadline);
         inserts.capRetries(deadline);
         batcher.close();
         awaitUntil(() -> ingest.unanswered().get() == 0, deadline);

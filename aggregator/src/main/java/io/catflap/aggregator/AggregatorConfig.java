@@ -51,6 +51,13 @@ public final class AggregatorConfig {
      */
     public static final int DEFAULT_MAX_TRACKED_TABLES = 1000;
 
+    /**
+     * Bytes that small requests being read without a read permit may hold together (each at most
+     * {@code ReadGateHandler.FREE_REQUEST_BYTES}): 2,048 requests of 16 KiB, or millions of stalled one-byte ones,
+     * against the 50 permits larger requests share.
+     */
+    public static final long DEFAULT_FREE_READ_BUDGET = 32L << 20;
+
     private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 8124);
     private InetSocketAddress admin = new InetSocketAddress("127.0.0.1", 8125);
     private URI clickhouse = URI.create("http://127.0.0.1:8123");
@@ -75,6 +82,7 @@ public final class AggregatorConfig {
     private long unwritableTimeoutMillis = DEFAULT_UNWRITABLE_TIMEOUT_MILLIS;
     private TokenTable tokens = TokenTable.none();
     private int maxTrackedTables = DEFAULT_MAX_TRACKED_TABLES;
+    private long freeReadBudget = DEFAULT_FREE_READ_BUDGET;
 
     public InetSocketAddress listen() {
         return listen;
@@ -138,6 +146,19 @@ public final class AggregatorConfig {
 
     public AggregatorConfig maxInserts(int v) {
         maxInserts = positive(v, "maxInserts");
+        return this;
+    }
+
+    /** Bytes small requests read without a read permit may hold together; 0: every request needs a permit. */
+    public long freeReadBudget() {
+        return freeReadBudget;
+    }
+
+    public AggregatorConfig freeReadBudget(long v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("freeReadBudget must be >= 0: " + v);
+        }
+        freeReadBudget = v;
         return this;
     }
 

@@ -93,7 +93,8 @@ class IdleTimeoutIT {
         long slow = 6 * IDLE_MILLIS;
         try (FakeClickHouse upstream = new FakeClickHouse(r -> FakeClickHouse.Answer.ok(slow));
              Aggregator agg = Aggregator.start(TestAggregators.local(upstream.url()).flushIntervalMillis(20)
-                     .maxReaders(1).idleTimeoutMillis(IDLE_MILLIS).readTimeoutMillis(3 * IDLE_MILLIS));
+                     .maxReaders(1).freeReadBudget(0)   // every request needs the one permit
+                     .idleTimeoutMillis(IDLE_MILLIS).readTimeoutMillis(3 * IDLE_MILLIS));
              Socket stalled = connect(agg)) {
             handshake(stalled);
             byte[] f = frame("db.t(a)", "(1)");

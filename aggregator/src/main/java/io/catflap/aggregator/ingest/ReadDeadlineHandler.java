@@ -66,8 +66,8 @@ public final class ReadDeadlineHandler extends ChannelInboundHandlerAdapter {
     private ReadGateHandler gate;
     /** The phase being read, or null between requests. */
     private Phase phase;
-    /** The gate's permit count when this phase started: a different count means a new request. */
-    private long permit;
+    /** The gate's request count when this phase started: a different count means a new request. */
+    private long request;
     private long received;
     private long elapsedNanos;
     private long pausedNanos;
@@ -89,7 +89,7 @@ public final class ReadDeadlineHandler extends ChannelInboundHandlerAdapter {
     /** An HTTP request head was decoded: the rest of the request is its body, which gets a deadline of its own. */
     static void headRead(ChannelHandlerContext ctx) {
         ReadDeadlineHandler h = ctx.pipeline().get(ReadDeadlineHandler.class);
-        if (h != null && h.phase == Phase.HEAD && h.permit == h.gate.permits()) {
+        if (h != null && h.phase == Phase.HEAD && h.request == h.gate.requests()) {
             h.start(Phase.BODY);
         }
     }
@@ -118,7 +118,7 @@ public final class ReadDeadlineHandler extends ChannelInboundHandlerAdapter {
             return;
         }
         if (msg instanceof ByteBuf b) {
-            if (phase == null || permit != gate.permits()) {
+            if (phase == null || request != gate.requests()) {
                 // a KITTEN connection past its handshake reads frames only: each request is all body
                 start(ctx.pipeline().get("kitten-decoder") != null ? Phase.BODY : Phase.HEAD);
             }
@@ -130,7 +130,7 @@ public final class ReadDeadlineHandler extends ChannelInboundHandlerAdapter {
     private void start(Phase p) {
         cancel();
         phase = p;
-        permit = gate.permits();
+        request = gate.requests();
         received = 0;
         elapsedNanos = 0;
         pausedNanos = 0;
@@ -144,8 +144,8 @@ public final class ReadDeadlineHandler extends ChannelInboundHandlerAdapter {
 
     private void check() {
         check = null;
-        if (!gate.reading() || permit != gate.permits() || !ctx.channel().isActive()) {
-            phase = null;   // the request was read: its permit went back
+        if (!gate.reading() || request != gate.requests() || !ctx.channel().isActive()) {
+            phase = null;   // the request was read (its permit, if any, went back)
             return;
         }
         elapsedNanos += scheduledNanos;

@@ -13,6 +13,9 @@ import java.util.function.BooleanSupplier;
  * since memory is one. Backpressure of one table is per connection instead: see
  * {@link ReadGateHandler#parkIfCongested}.
  *
+ * <p>Small requests need no permit ({@link ReadGateHandler#FREE_REQUEST_BYTES}): their bytes come out of a budget of
+ * {@code freeBudget} bytes instead, which is also closed while the pressure lasts.
+ *
  * <p>Thread-safe; connections on every event loop share one gate.
  */
 public final class ReadGate {
@@ -29,20 +32,26 @@ public final class ReadGate {
     enum Result { GRANTED, QUEUED, CLOSED }
 
     private final int maxReaders;
+    private final long freeBudget;
     private final BooleanSupplier pressure;
     private final ArrayDeque<Waiter> waiters = new ArrayDeque<>();
     private final AtomicInteger parked = new AtomicInteger();
     private int inUse;
+    private long freeHeld;
     private boolean closed;
 
-    public ReadGate(int maxReaders, BooleanSupplier pressure, MeterRegistry registry) {
+    /** @param freeBudget bytes that requests being read without a permit may hold together */
+    public ReadGate(int maxReaders, long freeBudget, BooleanSupplier pressure, MeterRegistry registry) {
         if (maxReaders < 1) {
             throw new IllegalArgumentException("maxReaders must be >= 1: " + maxReaders);
         }
         this.maxReaders = maxReaders;
+        this.freeBudget = freeBudget;
         this.pressure = pressure;
         Gauge.builder("catflap.readers.in_use", this, ReadGate::inUse)
                 .description("Connections reading a request (holding a read permit)").register(registry);
+        Gauge.builder("catflap.readers.free_bytes", this, ReadGate::freeHeld).baseUnit("bytes")
+                .description("Bytes held by small requests being read without a permit").register(registry);
         Gauge.builder("catflap.readers.waiting", this, ReadGate::waiting)
                 .description("Connections waiting for a read permit, auto-read off").register(registry);
         Gauge.builder("catflap.readers.parked", parked, AtomicInteger::get)
@@ -61,6 +70,20 @@ public final class ReadGate {
         }
         waiters.add(w);
         return Result.QUEUED;
+    }
+
+    /** Takes {@code bytes} of a request read without a permit; false when the budget or the pressure says no. */
+    synchronized boolean takeFree(int bytes) {
+        if (closed || freeHeld + bytes > freeBudget || pressure.getAsBoolean()) {
+            return false;
+        }
+        freeHeld += bytes;
+        return true;
+    }
+
+    /** Gives back what {@link #takeFree} took for a request that was read or abandoned. */
+    synchronized void releaseFree(long bytes) {
+        freeHeld -= bytes;
     }
 
     /** Gives a permit back and passes it on to the next waiter if the pressure allows. */
@@ -92,6 +115,11 @@ public final class ReadGate {
 
     public synchronized int inUse() {
         return inUse;
+    }
+
+    /** Bytes held by requests being read without a permit. */
+    public synchronized long freeHeld() {
+        return freeHeld;
     }
 
     public synchronized int waiting() {

@@ -2,6 +2,7 @@ package io.catflap.aggregator.ingest;
 
 import io.catflap.aggregator.batch.BatchKey;
 import io.catflap.aggregator.batch.Batcher;
+import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.util.ReferenceCountUtil;
@@ -9,7 +10,13 @@ import java.util.ArrayDeque;
 
 /**
  * First handler of every connection: lets bytes of a new request through only with a permit from the
- * {@link ReadGate}. Without one, auto-read goes off and the chunk already read is held until the permit comes.
+ * {@link ReadGate}, or while the request is small. Without one, auto-read goes off and the chunk already read is
+ * held until the permit comes.
+ *
+ * <p>A request's first {@link #FREE_REQUEST_BYTES} need no permit while the gate's budget for such bytes lasts and
+ * batch memory is not under pressure: single-row inserts, KITTEN handshakes and HTTP heads are read at once, and a
+ * sender that stalls after a few bytes holds a few bytes of the budget, not one of the {@code max-readers} permits
+ * that larger requests need. Memory stays bounded: by the budget, not by the number of connections.
  * Handlers further on call {@link #requestRead} when a request was read completely, which returns the permit
  * before the request is answered. Between requests auto-read stays on, so idle keep-alive connections hold no
  * permit and notice a peer's close. While waiting, read requests from handlers further on are held back too.
@@ -26,14 +33,20 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
     /** Pipeline name. */
     public static final String NAME = "gate";
 
-    private enum State { IDLE, READING, WAITING, PARKED, CLOSED }
+    /** How much of a request is read without a permit: a frame or an HTTP head with room to spare. */
+    static final int FREE_REQUEST_BYTES = 16 << 10;
+
+    /** FREE: reading a small request without a permit; READING: with one. */
+    private enum State { IDLE, FREE, READING, WAITING, PARKED, CLOSED }
 
     private final ReadGate gate;
     private final BadRequests bad;
     private final ArrayDeque<Object> held = new ArrayDeque<>(2);
     private volatile State state = State.IDLE;
-    /** Permits taken so far: tells a request being read from the next one (see {@link ReadDeadlineHandler}). */
-    private long permits;
+    /** Requests started so far: tells a request being read from the next one (see {@link ReadDeadlineHandler}). */
+    private long requests;
+    /** Bytes of the current request taken from the gate's budget for requests read without a permit. */
+    private int freeBytes;
     /** Congested keys this connection waits for while parked. */
     private int parks;
     private ChannelHandlerContext ctx;
@@ -44,13 +57,18 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
     }
 
     /** True while this connection holds a permit (read by the receive-buffer allocator). */
-    boolean reading() {
+    boolean hasPermit() {
         return state == State.READING;
     }
 
-    /** How many permits this connection took so far; changes when a new request starts being read. */
-    long permits() {
-        return permits;
+    /** True while a request is being read, with a permit or without one. */
+    boolean reading() {
+        return state == State.READING || state == State.FREE;
+    }
+
+    /** How many requests this connection started so far; changes when a new request starts being read. */
+    long requests() {
+        return requests;
     }
 
     /** True while no request is being read, none waits for a permit and the connection is not parked. */
@@ -72,7 +90,7 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
      */
     static void resumeReading(ChannelHandlerContext ctx) {
         ReadGateHandler h = ctx.pipeline().get(ReadGateHandler.class);
-        if (h != null && (h.state == State.READING || h.state == State.IDLE)) {
+        if (h != null && (h.state == State.READING || h.state == State.FREE || h.state == State.IDLE)) {
             ctx.channel().config().setAutoRead(true);
         }
     }
@@ -93,7 +111,7 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        ctx.channel().config().setRecvByteBufAllocator(new GatedRecvByteBufAllocator(this::reading));
+        ctx.channel().config().setRecvByteBufAllocator(new GatedRecvByteBufAllocator(this::hasPermit));
     }
 
     @Override
@@ -103,6 +121,14 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
         }
         switch (state) {
             case READING -> ctx.fireChannelRead(msg);
+            case FREE -> {
+                if (takeFree(msg)) {
+                    ctx.fireChannelRead(msg);
+                } else {   // the request outgrew what is read without a permit
+                    held.add(msg);
+                    admitHeld();
+                }
+            }
             case WAITING -> held.add(msg);
             case PARKED -> {
                 held.add(msg);
@@ -110,10 +136,31 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
             }
             case CLOSED -> ReferenceCountUtil.release(msg);
             case IDLE -> {
-                held.add(msg);
-                admitHeld();
+                requests++;
+                if (takeFree(msg)) {
+                    state = State.FREE;
+                    ctx.fireChannelRead(msg);
+                } else {
+                    held.add(msg);
+                    admitHeld();
+                }
             }
         }
+    }
+
+    /** Takes {@code msg}'s bytes from the budget for small requests, if the request stays small and there is room. */
+    private boolean takeFree(Object msg) {
+        int n = msg instanceof ByteBuf b ? b.readableBytes() : 0;
+        if (freeBytes + n > FREE_REQUEST_BYTES || !gate.takeFree(n)) {
+            return false;
+        }
+        freeBytes += n;
+        return true;
+    }
+
+    private void releaseFree() {
+        gate.releaseFree(freeBytes);
+        freeBytes = 0;
     }
 
     /** A new request starts with the held chunks: asks for a permit for it. */
@@ -121,7 +168,6 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
         switch (gate.acquire(this)) {
             case GRANTED -> {
                 state = State.READING;
-                permits++;
                 fireHeld();
             }
             case QUEUED -> {
@@ -169,7 +215,6 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
                 return;
             }
             state = State.READING;
-            permits++;
             fireHeld();
             if (state != State.CLOSED) {
                 ctx.fireChannelReadComplete();
@@ -187,8 +232,11 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
 
     private void requestRead() {
         if (state == State.READING) {
-            state = State.IDLE;
             gate.release();
+        }
+        if (state == State.READING || state == State.FREE) {
+            state = State.IDLE;
+            releaseFree();
         }
     }
 
@@ -225,14 +273,17 @@ public final class ReadGateHandler extends ChannelDuplexHandler implements ReadG
     public void channelInactive(ChannelHandlerContext ctx) {
         State was = state;
         state = State.CLOSED;
-        if (was == State.READING) {
+        if (was == State.READING || was == State.FREE) {
             bad.count("client_gone_mid_request");
+        }
+        if (was == State.READING) {
             gate.release();
         } else if (was == State.WAITING) {
             gate.cancel(this);
         } else if (was == State.PARKED) {
             gate.parked(-1);
         }
+        releaseFree();
         held.forEach(ReferenceCountUtil::release);
         held.clear();
         ctx.fireChannelInactive();

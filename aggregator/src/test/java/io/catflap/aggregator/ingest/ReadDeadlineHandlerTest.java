@@ -26,7 +26,7 @@ class ReadDeadlineHandlerTest {
     private static final long MIN_RATE = 100;
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final ReadGate gate = new ReadGate(1, () -> false, registry);
+    private final ReadGate gate = new ReadGate(1, 0, () -> false, registry);
     private final ReadDeadlineHandler.Timeouts timeouts = new ReadDeadlineHandler.Timeouts(registry);
     private EmbeddedChannel ch;
 

@@ -27,7 +27,7 @@ class ReadGateTest {
 
     @Test
     void permitsAreBoundedAndPassedOnInFifoOrder() {
-        ReadGate gate = new ReadGate(2, () -> false, new SimpleMeterRegistry());
+        ReadGate gate = new ReadGate(2, 0, () -> false, new SimpleMeterRegistry());
         assertEquals(ReadGate.Result.GRANTED, gate.acquire(waiter("a")));
         assertEquals(ReadGate.Result.GRANTED, gate.acquire(waiter("b")));
         assertEquals(ReadGate.Result.QUEUED, gate.acquire(waiter("c")));
@@ -45,7 +45,7 @@ class ReadGateTest {
     @Test
     void nobodyOvertakesAWaiter() {
         AtomicBoolean pressure = new AtomicBoolean(true);
-        ReadGate gate = new ReadGate(5, pressure::get, new SimpleMeterRegistry());
+        ReadGate gate = new ReadGate(5, 0, pressure::get, new SimpleMeterRegistry());
         assertEquals(ReadGate.Result.QUEUED, gate.acquire(waiter("a")));
         pressure.set(false);
         assertEquals(ReadGate.Result.QUEUED, gate.acquire(waiter("b")), "a waits, so b queues behind it");
@@ -56,7 +56,7 @@ class ReadGateTest {
     @Test
     void pressureStopsGrantsUntilPumped() {
         AtomicBoolean pressure = new AtomicBoolean();
-        ReadGate gate = new ReadGate(1, pressure::get, new SimpleMeterRegistry());
+        ReadGate gate = new ReadGate(1, 0, pressure::get, new SimpleMeterRegistry());
         gate.acquire(waiter("a"));
         gate.acquire(waiter("b"));
         pressure.set(true);
@@ -70,7 +70,7 @@ class ReadGateTest {
 
     @Test
     void cancelledWaitersAreSkippedAndCloseRefusesTheRest() {
-        ReadGate gate = new ReadGate(1, () -> false, new SimpleMeterRegistry());
+        ReadGate gate = new ReadGate(1, 0, () -> false, new SimpleMeterRegistry());
         gate.acquire(waiter("a"));
         ReadGate.Waiter b = waiter("b");
         gate.acquire(b);

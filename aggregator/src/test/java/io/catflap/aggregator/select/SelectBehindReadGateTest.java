@@ -28,7 +28,8 @@ class SelectBehindReadGateTest {
                 .listen(new InetSocketAddress("127.0.0.1", 0))
                 .admin(null)
                 .clickhouse(clickhouse.httpUrl())
-                .maxReaders(1);
+                .maxReaders(1)
+                .freeReadBudget(0);   // every request needs the one permit
         try (Aggregator aggregator = Aggregator.start(config);
              RawHttp selects = new RawHttp(aggregator.port());
              RawHttp insert = new RawHttp(aggregator.port())) {
