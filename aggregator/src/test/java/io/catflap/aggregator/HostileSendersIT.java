@@ -189,7 +189,7 @@ class HostileSendersIT {
                             s.getOutputStream().write(ascii("POST " + insert + " HTTP/1.1\r\nHost: x\r\n"
                                     + "Content-Length: " + body.length + "\r\n\r\n"));
                             s.getOutputStream().write(body);
-                            String head = readHead(s.getInputStream());
+                            String head = TestAggregators.readHttpHead(s.getInputStream());
                             assertTrue(head.startsWith("HTTP/1.1 200"), head);
                         }
                     }
@@ -200,7 +200,7 @@ class HostileSendersIT {
             // while the attack goes on, a ping and a new handshake get through
             try (Socket ping = connect(agg)) {
                 ping.getOutputStream().write(ascii("GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"));
-                String head = readHead(ping.getInputStream());
+                String head = TestAggregators.readHttpHead(ping.getInputStream());
                 assertTrue(head.startsWith("HTTP/1.1 200"), head);
             }
             try (Socket kitten = connect(agg)) {
@@ -260,17 +260,5 @@ class HostileSendersIT {
 
     private static double gauge(Aggregator agg, String name) {
         return agg.registry().get(name).gauge().value();
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        while (!sb.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            sb.append((char) b);
-        }
-        return sb.toString();
     }
 }

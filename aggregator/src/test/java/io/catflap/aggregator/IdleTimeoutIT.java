@@ -75,7 +75,7 @@ class IdleTimeoutIT {
                 String sql = URLEncoder.encode("INSERT INTO " + table + " (a) VALUES", StandardCharsets.UTF_8);
                 s.getOutputStream().write(("POST /?query=" + sql + " HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n"
                         + "(2)").getBytes(StandardCharsets.US_ASCII));
-                String head = readHead(s.getInputStream());
+                String head = TestAggregators.readHttpHead(s.getInputStream());
                 assertTrue(head.startsWith("HTTP/1.1 200"), head);
                 assertFalse(head.toLowerCase(Locale.ROOT).contains("connection: close"), head);
                 assertClosedByServer(s);
@@ -111,7 +111,7 @@ class IdleTimeoutIT {
             try (Socket select = connect(agg)) {
                 select.getOutputStream().write("GET /?query=SELECT%201 HTTP/1.1\r\nHost: x\r\n\r\n"
                         .getBytes(StandardCharsets.US_ASCII));
-                String head = readHead(select.getInputStream());
+                String head = TestAggregators.readHttpHead(select.getInputStream());
                 assertTrue(head.startsWith("HTTP/1.1 200"), "a slow SELECT is answered: " + head);
                 select.getInputStream().readAllBytes();   // until the idle timeout closes it
             }
@@ -136,17 +136,5 @@ class IdleTimeoutIT {
             assertTrue(System.nanoTime() < end, "condition not met in time");
             Thread.sleep(10);
         }
-    }
-
-    private static String readHead(InputStream in) throws IOException {
-        StringBuilder sb = new StringBuilder();
-        while (!sb.toString().endsWith("\r\n\r\n")) {
-            int b = in.read();
-            if (b < 0) {
-                break;
-            }
-            sb.append((char) b);
-        }
-        return sb.toString();
     }
 }

@@ -1,5 +1,7 @@
 package io.catflap.aggregator;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 
@@ -17,5 +19,18 @@ final class TestAggregators {
     static double badRequests(Aggregator agg, String reason) {
         var c = agg.registry().find("catflap.bad_requests").tag("reason", reason).counter();
         return c == null ? 0 : c.count();
+    }
+
+    /** An HTTP response's status line and headers, up to the blank line (or what came before the connection closed). */
+    static String readHttpHead(InputStream in) throws IOException {
+        StringBuilder sb = new StringBuilder();
+        while (!sb.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                break;
+            }
+            sb.append((char) b);
+        }
+        return sb.toString();
     }
 }
