@@ -8,6 +8,7 @@ import io.catflap.aggregator.ingest.BadRequests;
 import io.catflap.aggregator.ingest.DedupWindow;
 import io.catflap.aggregator.ingest.IdleTimeoutHandler;
 import io.catflap.aggregator.ingest.Ingest;
+import io.catflap.aggregator.ingest.PipelineDepthHandler;
 import io.catflap.aggregator.ingest.ProtocolSniffer;
 import io.catflap.aggregator.ingest.ReadDeadlineHandler;
 import io.catflap.aggregator.ingest.ReadGate;
@@ -159,6 +160,7 @@ public final class Aggregator implements AutoCloseable {
                                 .addLast(UnwritableTimeoutHandler.NAME, new UnwritableTimeoutHandler(
                                         config.unwritableTimeoutMillis(), unwritableClosed))
                                 .addLast("sniffer", new ProtocolSniffer(ingest))
+                                .addLast(PipelineDepthHandler.NAME, new PipelineDepthHandler())
                                 .addLast(IdleTimeoutHandler.NAME,
                                         new IdleTimeoutHandler(config.idleTimeoutMillis(), idleClosed));
                     }
