@@ -1,6 +1,7 @@
 package io.catflap.aggregator.batch;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.util.ByteProcessor;
 
 /**
  * Checks that a text body ends on a row boundary of its format, counting its rows on the way: only such a body can
@@ -208,14 +209,17 @@ final class RowBoundary {
      * first; with {@code backslash}, a backslash escapes the byte after it.
      */
     private static int quotedEnd(ByteBuf body, int from, int end, byte quote, boolean backslash) {
+        // forEachByte skips the per-byte access checks of getByte: quoted strings are most of a row's bytes
+        ByteProcessor plain = backslash ? c -> c != quote && c != '\\' : c -> c != quote;
         for (int i = from; i < end; i++) {
-            byte c = body.getByte(i);
-            if (c == quote) {
+            i = body.forEachByte(i, end - i, plain);
+            if (i < 0) {
+                return -1;
+            }
+            if (body.getByte(i) == quote) {
                 return i + 1;
             }
-            if (c == '\\' && backslash) {
-                i++;
-            }
+            i++;   // a backslash: the next byte is escaped
         }
         return -1;
     }
