@@ -46,6 +46,18 @@ class HttpProtocolIT {
         return "/?query=" + URLEncoder.encode(sql, StandardCharsets.UTF_8);
     }
 
+    /** Under the aggregator's credentials no sender turns on expression evaluation; under its own it may. */
+    @Test
+    void expressionsAreEvaluatedOnlyUnderTheSendersOwnCredentials() throws Exception {
+        String insert = q("INSERT INTO " + table + " (a, s) VALUES") + "&input_format_values_interpret_expressions=1";
+        HttpResponse<String> refused = post(insert, "(70, concat('a', 'b'))");
+        assertTrue(refused.statusCode() >= 400 && refused.body().contains("Cannot parse"), refused.body());
+        assertEquals(0, ch.count(table, "a = 70"));
+        HttpResponse<String> own = post(insert + "&user=default", "(71, concat('a', 'b'))");
+        assertEquals(200, own.statusCode(), own.body());
+        assertEquals(1, ch.count(table, "a = 71 AND s = 'ab'"));
+    }
+
     @Test
     void everyInsertFormLands() throws Exception {
         assertEquals(200, post(q("INSERT INTO " + table + " (a, s) VALUES"), "(1,'values')").statusCode());

@@ -209,7 +209,10 @@ public final class UpstreamInsert implements BatchWriter {
     /** {@code /?query=INSERT INTO <target> FORMAT X&<settings>} with only settings the server knows. */
     static String uri(BatchKey key, Optional<ServerVersion> known) {
         Map<String, String> settings = new TreeMap<>(key.settings());
-        if (key.format().equals(InsertFormat.VALUES)) {
+        if (key.format().equals(InsertFormat.VALUES) && key.user() == null) {
+            // under the aggregator's own credentials a sender's expressions are never evaluated, whatever it asks
+            settings.put("input_format_values_interpret_expressions", "0");
+        } else if (key.format().equals(InsertFormat.VALUES)) {
             settings.putIfAbsent("input_format_values_interpret_expressions", "0");
         }
         if (key.mergeable() && known.map(ServerVersion::hasAsyncInsert).orElse(false)) {
