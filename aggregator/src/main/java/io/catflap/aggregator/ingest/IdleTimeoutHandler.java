@@ -1,13 +1,10 @@
 package io.catflap.aggregator.ingest;
 
-import io.catflap.protocol.RequestFrame;
-import io.catflap.protocol.ResponseFrame;
 import io.micrometer.core.instrument.Counter;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.LastHttpContent;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.Future;
 import org.slf4j.Logger;
@@ -18,10 +15,10 @@ import org.slf4j.LoggerFactory;
  * read or waits for a read permit, and every request got its whole answer. kittenhouse's server does the same after
  * a minute; without it the sockets of hosts that vanished without a FIN would stay open for good.
  *
- * <p>Sits right behind the protocol's decoders (the sniffer and the protocol handlers put their decoders in front
- * of it and their request handlers behind it), so it sees whole requests come in — a KITTEN {@link RequestFrame}
- * or an {@link HttpRequest} — and whole answers go out — a {@link ResponseFrame} or the {@link LastHttpContent} of
- * a final HTTP response, however long an ack or a SELECT takes. A new connection counts as idle until it sends.
+ * <p>Sits behind the protocol's decoders and the {@link PipelineDepthHandler} (the sniffer and the protocol
+ * handlers put their decoders in front of them and their request handlers behind), so it sees whole requests come
+ * in and whole answers go out, however long an ack or a SELECT takes; the requests still unanswered are the ones
+ * the {@link PipelineDepthHandler} counts. A new connection counts as idle until it sends.
  */
 public final class IdleTimeoutHandler extends ChannelDuplexHandler {
     private static final Logger log = LoggerFactory.getLogger(IdleTimeoutHandler.class);
@@ -34,7 +31,6 @@ public final class IdleTimeoutHandler extends ChannelDuplexHandler {
     private ChannelHandlerContext ctx;
     private ReadGateHandler gate;
     private long lastActivity;
-    private int unanswered;
     private Future<?> check;
 
     /** @param closed counts the connections this handler closed */
@@ -65,9 +61,6 @@ public final class IdleTimeoutHandler extends ChannelDuplexHandler {
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         lastActivity = System.nanoTime();
-        if (msg instanceof RequestFrame || msg instanceof HttpRequest) {
-            unanswered++;
-        }
         if (msg instanceof HttpRequest) {
             ReadDeadlineHandler.headRead(ctx);
         }
@@ -83,25 +76,14 @@ public final class IdleTimeoutHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (endsAnswer(msg)) {
+        if (PipelineDepthHandler.endsAnswer(msg)) {
             lastActivity = System.nanoTime();
-            // answers to requests that never decoded (a malformed frame) were not counted in
-            unanswered = Math.max(0, unanswered - 1);
         }
         ctx.write(msg, promise);
     }
 
-    /** Requests decoded whose whole answer was not written yet. */
-    int unanswered() {
-        return unanswered;
-    }
-
-    private static boolean endsAnswer(Object msg) {
-        return msg instanceof ResponseFrame || PipelinedRequestGate.endsAnswer(msg);
-    }
-
     private boolean betweenRequests() {
-        return unanswered == 0 && (gate == null || gate.betweenRequests());
+        return PipelineDepthHandler.unanswered(ctx) == 0 && (gate == null || gate.betweenRequests());
     }
 
     private void schedule(long delayNanos) {

@@ -6,9 +6,13 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpStatusClass;
+import io.netty.handler.codec.http.LastHttpContent;
 
 /**
- * Caps the requests one connection may have unanswered: past {@link #MAX_UNANSWERED}, it is not read until half of
+ * Counts the requests of a connection whose whole answer was not written yet, the one count the idle timeout and
+ * the read deadline ask too, and caps them: past {@link #MAX_UNANSWERED}, it is not read until half of
  * them were answered. KITTEN senders pipeline frames, and a sender that never reads its answers would otherwise
  * have a request inserted for every 9-byte answer the kernel buffers on both ends still take, megabytes of them,
  * before the {@link UnwritableTimeoutHandler} sees the connection back up. A sender that does read is only slowed
@@ -25,6 +29,18 @@ public final class PipelineDepthHandler extends ChannelDuplexHandler {
 
     private int unanswered;
     private boolean paused;
+
+    /** Requests decoded on {@code ctx}'s connection whose whole answer was not written yet. */
+    static int unanswered(ChannelHandlerContext ctx) {
+        PipelineDepthHandler h = ctx.pipeline().get(PipelineDepthHandler.class);
+        return h == null ? 0 : h.unanswered;
+    }
+
+    /** True for the last message of a final answer: a KITTEN response, or the end of a final (not 1xx) HTTP one. */
+    static boolean endsAnswer(Object msg) {
+        return msg instanceof ResponseFrame || msg instanceof LastHttpContent
+                && !(msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL);
+    }
 
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
@@ -46,7 +62,7 @@ public final class PipelineDepthHandler extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        if (msg instanceof ResponseFrame || PipelinedRequestGate.endsAnswer(msg)) {
+        if (endsAnswer(msg)) {
             // answers to requests that never decoded (a malformed frame) were not counted in
             unanswered = Math.max(0, unanswered - 1);
             if (paused && unanswered <= MAX_UNANSWERED / 2) {

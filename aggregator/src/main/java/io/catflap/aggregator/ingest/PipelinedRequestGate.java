@@ -4,9 +4,6 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpStatusClass;
-import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.util.ArrayDeque;
 
@@ -54,18 +51,12 @@ final class PipelinedRequestGate extends ChannelDuplexHandler {
 
     @Override
     public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-        boolean ends = endsAnswer(msg);
+        boolean ends = PipelineDepthHandler.endsAnswer(msg);
         ctx.write(msg, promise);
         if (ends) {
             answering = false;
             ctx.executor().execute(() -> release(ctx));   // after the writer's own call finished
         }
-    }
-
-    /** True for the last message of a final (not 1xx) HTTP answer. */
-    static boolean endsAnswer(Object msg) {
-        return msg instanceof LastHttpContent
-                && !(msg instanceof HttpResponse r && r.status().codeClass() == HttpStatusClass.INFORMATIONAL);
     }
 
     /** Lets held messages through up to the start of the next request that must wait. */

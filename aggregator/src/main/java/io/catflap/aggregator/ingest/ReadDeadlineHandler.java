@@ -169,9 +169,8 @@ public final class ReadDeadlineHandler extends ChannelInboundHandlerAdapter {
         timeouts.of(p).increment();
         ReadGateHandler.requestRead(ctx);
         ctx.channel().config().setAutoRead(false);
-        IdleTimeoutHandler idle = ctx.pipeline().get(IdleTimeoutHandler.class);
         // the request in its body phase was counted as unanswered when its head was decoded
-        int earlier = idle == null ? 0 : idle.unanswered() - (p == Phase.BODY ? 1 : 0);
+        int earlier = PipelineDepthHandler.unanswered(ctx) - (p == Phase.BODY ? 1 : 0);
         if (ctx.pipeline().get(HttpServerCodec.class) != null && earlier <= 0) {
             // written in front of the HTTP codec: no response of this connection is pending, and it closes after
             ctx.writeAndFlush(requestTimeout(p)).addListener(ChannelFutureListener.CLOSE);
