@@ -6,14 +6,10 @@ import io.catflap.aggregator.batch.Batcher;
 import io.catflap.aggregator.batch.TrackedTables;
 import io.catflap.aggregator.ingest.BadRequests;
 import io.catflap.aggregator.ingest.DedupWindow;
-import io.catflap.aggregator.ingest.IdleTimeoutHandler;
 import io.catflap.aggregator.ingest.Ingest;
-import io.catflap.aggregator.ingest.PipelineDepthHandler;
-import io.catflap.aggregator.ingest.ProtocolSniffer;
+import io.catflap.aggregator.ingest.Pipelines;
 import io.catflap.aggregator.ingest.ReadDeadlineHandler;
 import io.catflap.aggregator.ingest.ReadGate;
-import io.catflap.aggregator.ingest.ReadGateHandler;
-import io.catflap.aggregator.ingest.UnwritableTimeoutHandler;
 import io.catflap.aggregator.select.SelectProxyHandler;
 import io.catflap.aggregator.select.SelectUpstream;
 import io.catflap.aggregator.upstream.ServerVersionProbe;
@@ -68,10 +64,8 @@ public final class Aggregator implements AutoCloseable {
     private final Ingest ingest;
     private final ChannelGroup connections = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final AggregatorStatus status;
-    private final Counter idleClosed;
-    private final Counter unwritableClosed;
     private final Counter refused;
-    private final ReadDeadlineHandler.Timeouts readTimeouts;
+    private final Pipelines pipelines;
     private final AtomicBoolean closed = new AtomicBoolean();
     private Channel server;
     private AdminServer admin;
@@ -104,14 +98,16 @@ public final class Aggregator implements AutoCloseable {
                 config.batchBytes(), () -> new SelectProxyHandler(selects));
         Gauge.builder("catflap.connections.open", connections, ChannelGroup::size)
                 .description("Client connections open on the data port").register(registry);
-        this.idleClosed = Counter.builder("catflap.connections.idle_closed")
-                .description("Connections closed after the idle timeout without a request").register(registry);
-        this.unwritableClosed = Counter.builder("catflap.connections.unwritable_closed")
-                .description("Connections closed because their answers stayed unread past the unwritable timeout")
-                .register(registry);
         this.refused = Counter.builder("catflap.connections.refused")
                 .description("Connections closed at once because max-connections were open").register(registry);
-        this.readTimeouts = new ReadDeadlineHandler.Timeouts(registry);
+        Counter idleClosed = Counter.builder("catflap.connections.idle_closed")
+                .description("Connections closed after the idle timeout without a request").register(registry);
+        Counter unwritableClosed = Counter.builder("catflap.connections.unwritable_closed")
+                .description("Connections closed because their answers stayed unread past the unwritable timeout")
+                .register(registry);
+        this.pipelines = new Pipelines(ingest, config.readTimeoutMillis(), config.minReadRate(),
+                new ReadDeadlineHandler.Timeouts(registry), config.unwritableTimeoutMillis(), unwritableClosed,
+                config.idleTimeoutMillis(), idleClosed);
         this.status = new AggregatorStatus(config, batcher, gate, memory, connections, insertPool, selects);
     }
 
@@ -154,15 +150,7 @@ public final class Aggregator implements AutoCloseable {
                             return;
                         }
                         connections.add(ch);
-                        ch.pipeline().addLast(ReadGateHandler.NAME, new ReadGateHandler(gate, ingest.bad()))
-                                .addLast(ReadDeadlineHandler.NAME, new ReadDeadlineHandler(
-                                        config.readTimeoutMillis(), config.minReadRate(), readTimeouts))
-                                .addLast(UnwritableTimeoutHandler.NAME, new UnwritableTimeoutHandler(
-                                        config.unwritableTimeoutMillis(), unwritableClosed))
-                                .addLast("sniffer", new ProtocolSniffer(ingest))
-                                .addLast(PipelineDepthHandler.NAME, new PipelineDepthHandler())
-                                .addLast(IdleTimeoutHandler.NAME,
-                                        new IdleTimeoutHandler(config.idleTimeoutMillis(), idleClosed));
+                        pipelines.connection(ch.pipeline());
                     }
                 })
                 .bind(config.listen()).sync().channel();

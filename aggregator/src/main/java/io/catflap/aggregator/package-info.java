@@ -2,12 +2,13 @@
  * The catflap aggregator: the Netty server next to ClickHouse. The packages follow the path of one row.
  *
  * <ol>
- *   <li>{@link io.catflap.aggregator.ingest}: accept and read. Every connection starts as
- *       {@code ReadGateHandler → ProtocolSniffer → IdleTimeoutHandler}; the sniffer turns it into a KITTEN pipeline
- *       ({@code KittenHandshakeHandler}, then the protocol module's frame codecs and {@code KittenRequestHandler}) or
- *       an HTTP one ({@code HttpServerCodec → HttpRequestRouter → SelectProxyHandler}). The {@code ReadGate} lets
- *       at most {@code --max-readers} connections read a request at once; the others keep auto-read off, so
- *       their bytes wait in the kernel.</li>
+ *   <li>{@link io.catflap.aggregator.ingest}: accept and read; {@code Pipelines} assembles every connection.
+ *       The {@code ProtocolSniffer} makes it KITTEN ({@code KittenHandshakeHandler}, the protocol module's frame
+ *       codecs, {@code KittenInsertDecoder}) or HTTP ({@code HttpServerCodec}, {@code HttpInsertDecoder}); both
+ *       decode into one {@code Insert} message, which the {@code InsertHandler} takes to batching or streams
+ *       upstream; other HTTP requests go on to the {@code SelectProxyHandler}. The {@code ReadGate} lets at most
+ *       {@code --max-readers} connections read a large request at once; the others keep auto-read off, so their
+ *       bytes wait in the kernel.</li>
  *   <li>{@link io.catflap.aggregator.batch}: a request's rows are copied once into the open {@code TableBatch} of
  *       their {@code BatchKey} (credentials, table, columns, format, settings), sealed at {@code --batch-bytes} or
  *       {@code --flush-interval}. {@code BatchMemory} bounds the bytes held; past it no read permit is granted.</li>

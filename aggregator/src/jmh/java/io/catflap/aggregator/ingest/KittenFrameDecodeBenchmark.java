@@ -87,7 +87,7 @@ public class KittenFrameDecodeBenchmark {
         return bytes;
     }
 
-    /** As {@link KittenRequestHandler} does for a frame whose table string is new to the connection. */
+    /** As {@link KittenInsertDecoder} does for a frame whose table string is new to the connection. */
     @Benchmark
     public BatchKey frameAndKey() {
         RequestFrame f = decodeOne();

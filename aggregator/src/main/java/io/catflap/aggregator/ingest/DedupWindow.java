@@ -38,8 +38,8 @@ public final class DedupWindow {
      */
     public static final long MAX_KEYS = 500_000;
 
-    /** The scoped key, digested to 128 bits so that an entry holds no strings. */
-    private record Key(long high, long low) {
+    /** A request's scoped key, digested to 128 bits so that an entry holds no strings. */
+    public record Key(long high, long low) {
     }
 
     private final Cache<Key, CompletableFuture<InsertResult>> answers;
@@ -57,16 +57,14 @@ public final class DedupWindow {
     }
 
     /**
-     * Claims the idempotency key of {@code frame} for one request.
+     * Claims a request's idempotency key.
      *
-     * @param token the connection's bearer token, or null
-     * @param frame a frame with an idempotency key
-     * @param ack   where the request's answer goes
+     * @param key the key from {@link #key}
+     * @param ack where the request's answer goes
      * @return the ack to insert the rows with (it records the answer, then passes it to {@code ack}); or null when the
      *         key was seen: the rows must not be inserted, and {@code ack} gets the first request's answer
      */
-    Ack claim(String token, RequestFrame frame, Ack ack) {
-        Key key = key(token, frame);
+    Ack claim(Key key, Ack ack) {
         CompletableFuture<InsertResult> mine = new CompletableFuture<>();
         CompletableFuture<InsertResult> first = answers.asMap().putIfAbsent(key, mine);
         if (first != null) {
@@ -83,8 +81,13 @@ public final class DedupWindow {
         };
     }
 
-    /** SHA-256 of token, format and table (a token has no NUL) and the key, cut to 128 bits. */
-    private static Key key(String token, RequestFrame frame) {
+    /**
+     * The scoped key of a frame with an idempotency key: SHA-256 of token, format and table (a token has no NUL)
+     * and the key, cut to 128 bits.
+     *
+     * @param token the connection's bearer token, or null
+     */
+    static Key key(String token, RequestFrame frame) {
         MessageDigest sha;
         try {
             sha = MessageDigest.getInstance("SHA-256");

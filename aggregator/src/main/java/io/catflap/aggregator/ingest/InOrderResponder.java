@@ -6,15 +6,14 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import java.util.ArrayDeque;
-import java.util.function.BiFunction;
 
 /**
  * Answers the requests of one connection in the order they arrived, whatever order their inserts finish in.
- * Runs on the connection's event loop; {@link Ack}s it hands out may complete on any thread.
+ * Runs on the connection's event loop; {@link Ack}s it hands out may complete on any thread. Writes
+ * {@link InsertReply}s, which the protocol's reply encoder turns into bytes.
  */
 final class InOrderResponder {
     private final ChannelHandlerContext ctx;
-    private final BiFunction<InsertResult, Boolean, Object> encode;
     private final ArrayDeque<Slot> slots = new ArrayDeque<>();
     private boolean closeWhenDrained;
 
@@ -22,10 +21,8 @@ final class InOrderResponder {
         InsertResult result;
     }
 
-    /** @param encode the answer to write, given the result and whether the connection closes after it */
-    InOrderResponder(ChannelHandlerContext ctx, BiFunction<InsertResult, Boolean, Object> encode) {
+    InOrderResponder(ChannelHandlerContext ctx) {
         this.ctx = ctx;
-        this.encode = encode;
     }
 
     /** Reserves the next answer; complete the returned ack exactly once. */
@@ -49,16 +46,11 @@ final class InOrderResponder {
         drain();
     }
 
-    /** Answers still to be written. */
-    int pending() {
-        return slots.size();
-    }
-
     private void drain() {
         boolean wrote = false;
         while (!slots.isEmpty() && slots.peek().result != null) {
             InsertResult result = slots.poll().result;
-            ctx.write(encode.apply(result, closeWhenDrained && slots.isEmpty()));
+            ctx.write(new InsertReply(result, closeWhenDrained && slots.isEmpty()));
             wrote = true;
         }
         if (closeWhenDrained && slots.isEmpty()) {

@@ -4,8 +4,6 @@ import io.catflap.protocol.Handshake;
 import io.catflap.protocol.HandshakeReply;
 import io.catflap.protocol.Kitten;
 import io.catflap.protocol.ProtocolException;
-import io.catflap.protocol.RequestFrameDecoder;
-import io.catflap.protocol.ResponseFrameEncoder;
 import io.catflap.protocol.TableSpec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -22,10 +20,12 @@ import java.util.function.Predicate;
  * asked for it and the server keeps a {@link DedupWindow} (channel attribute {@link DedupWindow#ATTRIBUTE}).
  */
 final class KittenHandshakeHandler extends ByteToMessageDecoder {
+    private final Pipelines pipelines;
     private final Ingest ingest;
 
-    KittenHandshakeHandler(Ingest ingest) {
-        this.ingest = ingest;
+    KittenHandshakeHandler(Pipelines pipelines) {
+        this.pipelines = pipelines;
+        this.ingest = pipelines.ingest();
     }
 
     @Override
@@ -52,12 +52,8 @@ final class KittenHandshakeHandler extends ByteToMessageDecoder {
         ctx.writeAndFlush(Unpooled.wrappedBuffer(
                 HandshakeReply.meow(dedup == null ? List.of() : List.of(Kitten.FEATURE_DEDUP))));
         ReadGateHandler.requestRead(ctx);
-        // codec in front of the idle timeout, so that it sees whole frames; the request handler behind it
-        ctx.pipeline().addAfter(ctx.name(), "kitten-encoder", new ResponseFrameEncoder())
-                .addAfter("kitten-encoder", "kitten-decoder", new RequestFrameDecoder(ingest.maxRequestBytes()))
-                .addAfter(IdleTimeoutHandler.NAME, "kitten",
-                        new KittenRequestHandler(ingest, access.get(), dedup, h.bearerToken().orElse(null)));
-        ctx.pipeline().remove(this);
+        pipelines.kittenFrames(ctx.pipeline(), ctx.name(), access.get(), dedup != null,
+                h.bearerToken().orElse(null));
     }
 
     private void refuse(ChannelHandlerContext ctx, ByteBuf in, String reason, int status, String phrase,

@@ -3,24 +3,20 @@ package io.catflap.aggregator.ingest;
 import io.catflap.protocol.Handshake;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.ByteToMessageDecoder;
-import io.netty.handler.codec.http.HttpServerCodec;
-import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import java.util.List;
 
 /**
  * Decides from the first bytes what a connection speaks: {@code "KITTEN "} starts a KITTEN handshake, anything
- * else is HTTP. Replaces itself with the matching pipeline and hands it the bytes read so far: decoders in front of
- * the {@link IdleTimeoutHandler} behind it, request handlers behind that.
+ * else is HTTP. Replaces itself with the matching handlers ({@link Pipelines}) and hands them the bytes read so far.
  */
 public final class ProtocolSniffer extends ByteToMessageDecoder {
     private static final byte[] KITTEN = {'K', 'I', 'T', 'T', 'E', 'N', ' '};
 
-    private final Ingest ingest;
+    private final Pipelines pipelines;
 
-    public ProtocolSniffer(Ingest ingest) {
-        this.ingest = ingest;
+    ProtocolSniffer(Pipelines pipelines) {
+        this.pipelines = pipelines;
     }
 
     @Override
@@ -44,17 +40,10 @@ public final class ProtocolSniffer extends ByteToMessageDecoder {
     }
 
     private void switchTo(ChannelHandlerContext ctx, boolean kitten) {
-        ChannelPipeline p = ctx.pipeline();
-        String me = ctx.name();
         if (kitten) {
-            p.addAfter(me, "kitten-handshake", new KittenHandshakeHandler(ingest));
+            pipelines.kittenHandshake(ctx.pipeline(), ctx.name());
         } else {
-            p.addAfter(me, "http-codec", new HttpServerCodec());
-            p.addAfter(IdleTimeoutHandler.NAME, "http-order", new PipelinedRequestGate());
-            p.addAfter("http-order", "http-continue", new HttpServerExpectContinueHandler());
-            p.addAfter("http-continue", "http-router", new HttpRequestRouter(ingest));
-            p.addAfter("http-router", "select", ingest.selectHandler().get());
+            pipelines.http(ctx.pipeline(), ctx.name());
         }
-        p.remove(this);
     }
 }

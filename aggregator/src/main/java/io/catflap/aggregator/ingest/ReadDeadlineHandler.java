@@ -1,5 +1,6 @@
 package io.catflap.aggregator.ingest;
 
+import io.catflap.protocol.RequestFrameDecoder;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.buffer.ByteBuf;
@@ -120,7 +121,7 @@ public final class ReadDeadlineHandler extends ChannelInboundHandlerAdapter {
         if (msg instanceof ByteBuf b) {
             if (phase == null || request != gate.requests()) {
                 // a KITTEN connection past its handshake reads frames only: each request is all body
-                start(ctx.pipeline().get("kitten-decoder") != null ? Phase.BODY : Phase.HEAD);
+                start(ctx.pipeline().get(RequestFrameDecoder.class) != null ? Phase.BODY : Phase.HEAD);
             }
             received += b.readableBytes();
         }

@@ -44,14 +44,14 @@ class DedupWindowTest {
         Answers first = new Answers();
         Answers inFlight = new Answers();
         Answers later = new Answers();
-        Ack insert = window.claim("t0k", frame("db.t(a)", 1), first);
+        Ack insert = window.claim(DedupWindow.key("t0k", frame("db.t(a)", 1)), first);
         assertNotNull(insert, "the first request inserts");
-        assertNull(window.claim("t0k", frame("db.t(a)", 1), inFlight), "a repeat in flight does not insert");
+        assertNull(window.claim(DedupWindow.key("t0k", frame("db.t(a)", 1)), inFlight), "a repeat in flight does not insert");
         assertEquals(List.of(), inFlight.got, "and waits for the first answer");
         insert.complete(InsertResult.OK);
         assertEquals(List.of(InsertResult.OK), first.got);
         assertEquals(List.of(InsertResult.OK), inFlight.got);
-        assertNull(window.claim("t0k", frame("db.t(a)", 1), later), "a committed key does not insert again");
+        assertNull(window.claim(DedupWindow.key("t0k", frame("db.t(a)", 1)), later), "a committed key does not insert again");
         assertEquals(List.of(InsertResult.OK), later.got);
         assertEquals(2, hits());
     }
@@ -60,27 +60,27 @@ class DedupWindowTest {
     void aFailedKeyIsProcessedAnew() {
         Answers first = new Answers();
         Answers waiting = new Answers();
-        Ack insert = window.claim(null, frame("db.t(a)", 2), first);
-        assertNull(window.claim(null, frame("db.t(a)", 2), waiting));
+        Ack insert = window.claim(DedupWindow.key(null, frame("db.t(a)", 2)), first);
+        assertNull(window.claim(DedupWindow.key(null, frame("db.t(a)", 2)), waiting));
         InsertResult failed = new InsertResult(503, "upstream down");
         insert.complete(failed);
         assertEquals(List.of(failed), first.got);
         assertEquals(List.of(failed), waiting.got, "a repeat waiting on a failure shares it");
-        assertNotNull(window.claim(null, frame("db.t(a)", 2), new Answers()), "the retry inserts");
+        assertNotNull(window.claim(DedupWindow.key(null, frame("db.t(a)", 2)), new Answers()), "the retry inserts");
     }
 
     @Test
     void keysAreScopedByTokenTableAndFormat() {
-        assertNotNull(window.claim("a", frame("db.t(a)", 3), new Answers()));
-        assertNotNull(window.claim("b", frame("db.t(a)", 3), new Answers()), "another token");
-        assertNotNull(window.claim(null, frame("db.t(a)", 3), new Answers()), "no token");
-        assertNotNull(window.claim("a", frame("db.u(a)", 3), new Answers()), "another table");
+        assertNotNull(window.claim(DedupWindow.key("a", frame("db.t(a)", 3)), new Answers()));
+        assertNotNull(window.claim(DedupWindow.key("b", frame("db.t(a)", 3)), new Answers()), "another token");
+        assertNotNull(window.claim(DedupWindow.key(null, frame("db.t(a)", 3)), new Answers()), "no token");
+        assertNotNull(window.claim(DedupWindow.key("a", frame("db.u(a)", 3)), new Answers()), "another table");
         byte[] key = new byte[Kitten.IDEMPOTENCY_KEY_BYTES];
         key[0] = 3;
         RequestFrame rowBinary = new RequestFrame(Kitten.FLAG_IDEMPOTENCY_KEY | Kitten.FLAG_ROW_BINARY, "db.t(a)", key,
                 Unpooled.EMPTY_BUFFER);
-        assertNotNull(window.claim("a", rowBinary, new Answers()), "another format");
-        assertNotNull(window.claim("a", frame("db.t(a)", 4), new Answers()), "another key");
+        assertNotNull(window.claim(DedupWindow.key("a", rowBinary), new Answers()), "another format");
+        assertNotNull(window.claim(DedupWindow.key("a", frame("db.t(a)", 4)), new Answers()), "another key");
         assertEquals(0, hits());
     }
 }

@@ -16,7 +16,7 @@ class TrickledBodyTest {
     void tinySegmentsDoNotPinTheirReadBuffers() {
         PooledByteBufAllocator alloc = PooledByteBufAllocator.DEFAULT;
         List<ByteBuf> reads = new ArrayList<>();
-        CompositeByteBuf body = HttpRequestRouter.newBody(alloc);
+        CompositeByteBuf body = HttpInsertDecoder.newBody(alloc);
         for (int i = 0; i < 1000; i++) {
             ByteBuf read = alloc.directBuffer(64 << 10);   // what one socket read is given
             read.writeByte('0' + i % 10);
@@ -25,7 +25,7 @@ class TrickledBodyTest {
             reads.add(read);
         }
         long pinned = reads.stream().filter(r -> r.refCnt() > 0).count();
-        assertTrue(pinned <= HttpRequestRouter.MAX_BODY_CHUNKS, pinned + " read buffers still held");
+        assertTrue(pinned <= HttpInsertDecoder.MAX_BODY_CHUNKS, pinned + " read buffers still held");
         assertEquals(1000, body.readableBytes());
         for (int i = 0; i < 1000; i++) {
             assertEquals('0' + i % 10, body.getByte(i), "byte " + i);

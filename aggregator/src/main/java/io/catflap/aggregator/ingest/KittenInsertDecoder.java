@@ -1,0 +1,104 @@
+package io.catflap.aggregator.ingest;
+
+import io.catflap.aggregator.batch.BatchKey;
+import io.catflap.aggregator.batch.InsertFormat;
+import io.catflap.protocol.Lz4Body;
+import io.catflap.protocol.ProtocolException;
+import io.catflap.protocol.RequestFrame;
+import io.catflap.protocol.TableSpec;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.MessageToMessageDecoder;
+import java.io.IOException;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One KITTEN request frame → one whole {@link Insert} (LZ4 bodies inflated), or a {@link Refusal}: a bad table
+ * string, a forbidden table or a bad LZ4 body is refused and the connection goes on; a malformed frame (the stream
+ * is out of step) or an oversize body is refused and the connection closed after the answer.
+ */
+final class KittenInsertDecoder extends MessageToMessageDecoder<RequestFrame> {
+    private static final Logger log = LoggerFactory.getLogger(KittenInsertDecoder.class);
+
+    private final int maxRequestBytes;
+    private final Predicate<TableSpec> access;
+    private final boolean dedup;
+    private final String token;
+    /**
+     * The table string of the last frame let in and its key: a connection mostly writes one table, and parsing the
+     * string into a key costs several times the frame's decoding. Only strings let in are kept (a connection's
+     * access never changes).
+     */
+    private String lastTable;
+    private BatchKey lastKey;
+
+    /**
+     * @param access which tables the connection may write
+     * @param dedup  the connection asked for idempotency keys to be honoured (and the server keeps a window)
+     * @param token  the connection's bearer token (or null), which scopes its idempotency keys
+     */
+    KittenInsertDecoder(int maxRequestBytes, Predicate<TableSpec> access, boolean dedup, String token) {
+        this.maxRequestBytes = maxRequestBytes;
+        this.access = access;
+        this.dedup = dedup;
+        this.token = token;
+    }
+
+    @Override
+    protected void decode(ChannelHandlerContext ctx, RequestFrame frame, List<Object> out) {
+        ReadGateHandler.requestRead(ctx);   // the frame was read whole
+        String table = frame.table();
+        InsertFormat format = frame.rowBinary() ? InsertFormat.ROW_BINARY : InsertFormat.VALUES;
+        if (lastKey == null || !table.equals(lastTable) || !format.equals(lastKey.format())) {
+            TableSpec spec;
+            try {
+                spec = TableSpec.parse(table);
+            } catch (ProtocolException e) {
+                out.add(new Refusal("bad_table", 400, e.getMessage(), false));
+                return;
+            }
+            if (!access.test(spec)) {
+                out.add(new Refusal("forbidden_table", 403, "this token may not insert into " + spec.withoutShard(),
+                        false));
+                return;
+            }
+            lastTable = table;
+            lastKey = BatchKey.of(spec, format);
+        }
+        ByteBuf body;
+        try {
+            // the inflated size is checked against the limit before inflating
+            body = frame.lz4() ? Lz4Body.decompress(frame.content(), maxRequestBytes, ctx.alloc())
+                    : frame.content().retain();
+        } catch (ProtocolException e) {
+            out.add(new Refusal("bad_lz4", 400, e.getMessage(), false));
+            return;
+        }
+        DedupWindow.Key key = dedup && frame.idempotencyKey() != null ? DedupWindow.key(token, frame) : null;
+        out.add(new Insert(lastKey, body, true, false, key));
+    }
+
+    /** A frame the codec in front could not decode: the stream is out of step, so it ends after the answer. */
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        ReadGateHandler.requestRead(ctx);
+        if (cause instanceof DecoderException && cause.getCause() instanceof ProtocolException e) {
+            boolean tooLarge = e.kind() == ProtocolException.Kind.BODY_TOO_LARGE;
+            ctx.fireChannelRead(new Refusal(e.kind().name().toLowerCase(Locale.ROOT), tooLarge ? 413 : 400,
+                    e.getMessage(), true));
+            return;
+        }
+        if (cause instanceof IOException) {
+            log.debug("KITTEN connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        } else {
+            log.warn("KITTEN connection {} failed", ctx.channel().remoteAddress(), cause);
+            ctx.fireChannelRead(new Refusal("internal_error", 500, "catflap: internal error: " + cause, true));
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package io.catflap.aggregator.ingest;
+
+import io.catflap.protocol.RequestFrameDecoder;
+import io.catflap.protocol.ResponseFrameEncoder;
+import io.catflap.protocol.TableSpec;
+import io.micrometer.core.instrument.Counter;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import java.util.function.Predicate;
+
+/**
+ * Every data-port connection's pipeline, assembled in one place so that the path of a request reads from here.
+ * From the socket inwards:
+ *
+ * <pre>
+ * every connection:  gate → read-deadline → unwritable → sniffer → pipeline-depth → idle
+ * the sniffer becomes, for KITTEN:
+ *                    kitten-handshake, and after MEOW:
+ *                    frame-encoder, frame-decoder | pipeline-depth → idle | kitten-reply, kitten-insert → insert
+ * or for HTTP:       http-codec | pipeline-depth → idle |
+ *                    http-order → http-continue → http-reply, http-insert → insert → select
+ * </pre>
+ *
+ * Inbound, bytes become protocol messages in front of {@code pipeline-depth} and {@code idle}, which count whole
+ * requests in and whole answers out; behind them each protocol's insert decoder makes {@link Insert}s (or
+ * {@link Refusal}s), which the one {@link InsertHandler} takes to batching or to a streamed insert. Its
+ * {@link InsertReply}s go out through the protocol's reply encoder. HTTP requests that are not inserts pass the
+ * insert handler to the select proxy.
+ */
+public final class Pipelines {
+    private final Ingest ingest;
+    private final long readTimeoutMillis;
+    private final long minReadRate;
+    private final ReadDeadlineHandler.Timeouts readTimeouts;
+    private final long unwritableTimeoutMillis;
+    private final Counter unwritableClosed;
+    private final long idleTimeoutMillis;
+    private final Counter idleClosed;
+
+    /**
+     * @param readTimeoutMillis       how long a request may take to arrive before the {@link ReadDeadlineHandler}
+     *                                applies {@code minReadRate} (bytes per second)
+     * @param unwritableTimeoutMillis how long answers may stay unread ({@link UnwritableTimeoutHandler})
+     * @param idleTimeoutMillis       how long a connection may idle between requests ({@link IdleTimeoutHandler})
+     */
+    public Pipelines(Ingest ingest, long readTimeoutMillis, long minReadRate, ReadDeadlineHandler.Timeouts readTimeouts,
+                     long unwritableTimeoutMillis, Counter unwritableClosed, long idleTimeoutMillis,
+                     Counter idleClosed) {
+        this.ingest = ingest;
+        this.readTimeoutMillis = readTimeoutMillis;
+        this.minReadRate = minReadRate;
+        this.readTimeouts = readTimeouts;
+        this.unwritableTimeoutMillis = unwritableTimeoutMillis;
+        this.unwritableClosed = unwritableClosed;
+        this.idleTimeoutMillis = idleTimeoutMillis;
+        this.idleClosed = idleClosed;
+    }
+
+    Ingest ingest() {
+        return ingest;
+    }
+
+    /** A new connection, before its first bytes said what it speaks. */
+    public void connection(ChannelPipeline p) {
+        p.addLast(ReadGateHandler.NAME, new ReadGateHandler(ingest.gate(), ingest.bad()))
+                .addLast(ReadDeadlineHandler.NAME, new ReadDeadlineHandler(readTimeoutMillis, minReadRate,
+                        readTimeouts))
+                .addLast(UnwritableTimeoutHandler.NAME, new UnwritableTimeoutHandler(unwritableTimeoutMillis,
+                        unwritableClosed))
+                .addLast("sniffer", new ProtocolSniffer(this))
+                .addLast(PipelineDepthHandler.NAME, new PipelineDepthHandler())
+                .addLast(IdleTimeoutHandler.NAME, new IdleTimeoutHandler(idleTimeoutMillis, idleClosed));
+    }
+
+    /** In place of the sniffer: a KITTEN connection's handshake. */
+    void kittenHandshake(ChannelPipeline p, String sniffer) {
+        p.replace(sniffer, "kitten-handshake", new KittenHandshakeHandler(this));
+    }
+
+    /**
+     * In place of the handshake: a KITTEN connection's frames.
+     *
+     * @param access which tables the connection may write
+     * @param dedup  the connection honours idempotency keys
+     * @param token  the connection's bearer token, or null
+     */
+    void kittenFrames(ChannelPipeline p, String handshake, Predicate<TableSpec> access, boolean dedup, String token) {
+        p.addAfter(handshake, "frame-encoder", new ResponseFrameEncoder())
+                .addAfter("frame-encoder", "frame-decoder", new RequestFrameDecoder(ingest.maxRequestBytes()))
+                .addAfter(IdleTimeoutHandler.NAME, "kitten-reply", KittenReplyEncoder.INSTANCE)
+                .addAfter("kitten-reply", "kitten-insert",
+                        new KittenInsertDecoder(ingest.maxRequestBytes(), access, dedup, token))
+                .addAfter("kitten-insert", "insert", new InsertHandler(ingest));
+        p.remove(handshake);
+    }
+
+    /** In place of the sniffer: an HTTP connection. */
+    void http(ChannelPipeline p, String sniffer) {
+        p.replace(sniffer, "http-codec", new HttpServerCodec());
+        p.addAfter(IdleTimeoutHandler.NAME, "http-order", new PipelinedRequestGate())
+                .addAfter("http-order", "http-continue", new HttpServerExpectContinueHandler())
+                .addAfter("http-continue", "http-reply", HttpReplyEncoder.INSTANCE)
+                .addAfter("http-reply", "http-insert", new HttpInsertDecoder(ingest))
+                .addAfter("http-insert", "insert", new InsertHandler(ingest))
+                .addAfter("insert", "select", ingest.selectHandler().get());
+    }
+}

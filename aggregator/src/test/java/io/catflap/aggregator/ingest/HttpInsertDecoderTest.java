@@ -1,0 +1,241 @@
+package io.catflap.aggregator.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertSame;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.catflap.aggregator.batch.InsertFormat;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpRequest;
+import io.netty.handler.codec.http.DefaultLastHttpContent;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** What each kind of HTTP request decodes into: an {@link Insert}, its streamed rest, a {@link Refusal}, or itself. */
+class HttpInsertDecoderTest {
+    private static final int BATCH_BYTES = 64;
+    private static final int MAX_REQUEST_BYTES = 256;
+
+    private EmbeddedChannel ch = channel(TokenTable.none());
+
+    private static EmbeddedChannel channel(TokenTable tokens) {
+        return new EmbeddedChannel(new HttpInsertDecoder(
+                new Ingest(null, null, null, null, tokens, MAX_REQUEST_BYTES, BATCH_BYTES, null)));
+    }
+
+    @AfterEach
+    void releaseAll() {
+        ch.finishAndReleaseAll();
+    }
+
+    private static HttpRequest post(String uri) {
+        HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, uri);
+        r.headers().set("X-ClickHouse-User", "u");
+        return r;
+    }
+
+    private static HttpContent chunk(String s) {
+        return new DefaultHttpContent(Unpooled.copiedBuffer(s, StandardCharsets.UTF_8));
+    }
+
+    private static LastHttpContent last(String s) {
+        return new DefaultLastHttpContent(Unpooled.copiedBuffer(s, StandardCharsets.UTF_8));
+    }
+
+    private static String text(ByteBuf b) {
+        return b.toString(StandardCharsets.UTF_8);
+    }
+
+    /** The one message the channel passed on, taken out of it; the caller releases it. */
+    private <T> T only(Class<T> type) {
+        Object msg = ch.readInbound();
+        assertNull(ch.readInbound(), "one message only");
+        return assertInstanceOf(type, msg);
+    }
+
+    @Test
+    void anInsertInTheQueryParameterBecomesOneWholeInsert() {
+        ch.writeInbound(post("/?query=INSERT%20INTO%20db.t%20FORMAT%20CSV&max_threads=2"), chunk("1,2\n"),
+                last("3,4\n"));
+        Insert insert = only(Insert.class);
+        try {
+            assertTrue(insert.whole());
+            assertTrue(insert.batchable());
+            assertEquals("1,2\n3,4\n", text(insert.content()));
+            assertEquals("db.t", insert.key().table().withoutShard());
+            assertEquals(InsertFormat.named("CSV"), insert.key().format());
+            assertEquals("2", insert.key().settings().get("max_threads"), "URL settings go with the insert");
+            assertEquals("u", insert.key().user());
+            assertFalse(insert.closeAfter());
+        } finally {
+            insert.release();
+        }
+    }
+
+    @Test
+    void rowsInTheQueryParameterComeBeforeTheBodysOnANewLine() {
+        ch.writeInbound(post("/?query=INSERT%20INTO%20t%20VALUES%20(1)"), last("(2)"));
+        Insert insert = only(Insert.class);
+        assertEquals(" (1)\n(2)", text(insert.content()));
+        insert.release();
+    }
+
+    @Test
+    void aStatementInTheBodyTrickledByteByByteIsFound() {
+        ch.writeInbound(post("/"));
+        for (byte b : "INSERT INTO db.t (a, b) FORMAT TSV\n1\t2\n".getBytes(StandardCharsets.UTF_8)) {
+            ch.writeInbound(new DefaultHttpContent(Unpooled.wrappedBuffer(new byte[] {b})));
+        }
+        assertNull(ch.readInbound(), "nothing is handed on before the body ended");
+        ch.writeInbound(LastHttpContent.EMPTY_LAST_CONTENT);
+        Insert insert = only(Insert.class);
+        assertEquals("1\t2\n", text(insert.content()));
+        assertEquals(InsertFormat.named("TSV"), insert.key().format());
+        assertEquals(List.of("a", "b"), insert.key().table().columns());
+        insert.release();
+    }
+
+    @Test
+    void kittenhousesFormTakesItsFormatFromRowbinaryAndNoSettings() {
+        ch.writeInbound(post("/?table=db.t(a,b)&rowbinary=1&persistent=1"), last("xx"));
+        Insert insert = only(Insert.class);
+        assertEquals(InsertFormat.ROW_BINARY, insert.key().format());
+        assertTrue(insert.key().settings().isEmpty(), "kittenhouse's own parameters are not settings");
+        insert.release();
+    }
+
+    @Test
+    void aQueryPassesOnUnchanged() {
+        HttpRequest get = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/?query=SELECT%201");
+        ch.writeInbound(get, LastHttpContent.EMPTY_LAST_CONTENT);
+        assertSame(get, ch.readInbound());
+        assertSame(LastHttpContent.EMPTY_LAST_CONTENT, ch.readInbound());
+
+        ch.writeInbound(post("/"), last("SELECT 1 FORMAT TSV"));
+        assertInstanceOf(HttpRequest.class, ch.readInbound());
+        LastHttpContent body = assertInstanceOf(LastHttpContent.class, ch.readInbound());
+        assertEquals("SELECT 1 FORMAT TSV", text(body.content()), "the body read to look for an INSERT goes on");
+        body.release();
+    }
+
+    @Test
+    void aBodyLargerThanABatchIsHandedOnAtOnceAndStreamed() {
+        ch.writeInbound(post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV"), chunk("a".repeat(40)));
+        assertNull(ch.readInbound(), "held while it may still fit a batch");
+        ch.writeInbound(chunk("b".repeat(40)));
+        Insert insert = only(Insert.class);
+        assertFalse(insert.whole());
+        assertFalse(insert.batchable());
+        assertEquals(80, insert.content().readableBytes());
+        insert.release();
+        ch.writeInbound(chunk("c"), last("d"));
+        InsertBody more = assertInstanceOf(InsertBody.class, ch.readInbound());
+        assertFalse(more.last());
+        assertEquals("c", text(more.content()));
+        more.release();
+        InsertBody end = assertInstanceOf(InsertBody.class, ch.readInbound());
+        assertTrue(end.last());
+        end.release();
+    }
+
+    @Test
+    void anUnmergeableInsertIsHandedOnBeforeItsBody() {
+        HttpRequest req = post("/?query=INSERT%20INTO%20t%20FORMAT%20CSVWithNames");
+        ch.writeInbound(req);
+        Insert insert = only(Insert.class);
+        assertFalse(insert.whole(), "a format with a header row cannot be merged: streamed as it arrives");
+        insert.release();
+    }
+
+    @Test
+    void aBodyOverTheLimitIsRefusedAndTheRestDropped() {
+        ch.writeInbound(post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV"), chunk("a".repeat(100)));
+        only(Insert.class).release();
+        ch.writeInbound(chunk("b".repeat(200)), last("c"));
+        Refusal r = only(Refusal.class);
+        assertEquals(413, r.status());
+        assertTrue(r.close());
+        ch.writeInbound(post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV"), last("1\n"));
+        assertNull(ch.readInbound(), "nothing more is read on a refused connection");
+    }
+
+    @Test
+    void aDeclaredLengthOverTheLimitIsRefusedBeforeTheBody() {
+        HttpRequest req = post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV");
+        req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, MAX_REQUEST_BYTES + 1);
+        ch.writeInbound(req);
+        assertEquals(413, only(Refusal.class).status());
+    }
+
+    @Test
+    void aMalformedChunkedBodyIsRefusedAndNothingInserted() {
+        ch.writeInbound(post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV"), chunk("1,2\n"));
+        LastHttpContent broken = last("");
+        broken.setDecoderResult(DecoderResult.failure(new IllegalArgumentException("invalid chunk size")));
+        ch.writeInbound(broken);
+        Refusal r = only(Refusal.class);
+        assertEquals("bad_body_encoding", r.reason());
+        assertTrue(r.message().contains("invalid chunk size"), r.message());
+    }
+
+    @Test
+    void withATokenFileAnInsertWithoutCredentialsOrTokenIsRefused() {
+        ch.finishAndReleaseAll();
+        ch = channel(TokenTable.parse(List.of("s3cret db.*")));
+        ch.writeInbound(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/?table=db.t(a)"));
+        assertEquals(401, only(Refusal.class).status());
+
+        ch.finishAndReleaseAll();
+        ch = channel(TokenTable.parse(List.of("s3cret db.*")));
+        HttpRequest other = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/?table=other.t(a)");
+        other.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer s3cret");
+        ch.writeInbound(other);
+        assertEquals(403, only(Refusal.class).status());
+    }
+
+    @Test
+    void aBadSettingNameOrTableIsRefused() {
+        ch.writeInbound(post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV&bad-name=1"));
+        assertEquals("bad_setting", only(Refusal.class).reason());
+        ch.finishAndReleaseAll();
+        ch = channel(TokenTable.none());
+        ch.writeInbound(post("/?table=db.t(a"));
+        assertEquals("bad_table", only(Refusal.class).reason());
+    }
+
+    @Test
+    void connectionCloseIsCarriedToTheAnswer() {
+        HttpRequest req = post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV");
+        req.headers().set(HttpHeaderNames.CONNECTION, "close");
+        ch.writeInbound(req, last("1\n"));
+        Insert insert = only(Insert.class);
+        assertTrue(insert.closeAfter());
+        insert.release();
+    }
+
+    @Test
+    void aMalformedHeadIsRefused() {
+        HttpRequest req = post("/");
+        req.setDecoderResult(DecoderResult.failure(new IllegalArgumentException("header too long")));
+        ch.writeInbound(req);
+        Refusal r = only(Refusal.class);
+        assertEquals(400, r.status());
+        ReferenceCountUtil.release(ch.readInbound());
+    }
+}

@@ -1,0 +1,125 @@
+package io.catflap.aggregator.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.catflap.aggregator.batch.Batch;
+import io.catflap.aggregator.batch.BatchKey;
+import io.catflap.aggregator.batch.BatchMemory;
+import io.catflap.aggregator.batch.Batcher;
+import io.catflap.aggregator.batch.InsertFormat;
+import io.catflap.aggregator.batch.InsertResult;
+import io.catflap.aggregator.batch.RowBinaryLayouts;
+import io.catflap.aggregator.batch.TrackedTables;
+import io.catflap.protocol.Kitten;
+import io.catflap.protocol.RequestFrame;
+import io.catflap.protocol.TableSpec;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Every request answered once, in the order it arrived, whether batched, refused or a repeat. */
+class InsertHandlerTest {
+    private static final BatchKey KEY = BatchKey.of(TableSpec.parse("db.t(a)"), InsertFormat.VALUES);
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final EmbeddedChannel clock = new EmbeddedChannel();
+    private final List<Batch> written = new CopyOnWriteArrayList<>();
+    private final BatchMemory memory = new BatchMemory(1 << 20);
+    private final Batcher batcher = new Batcher(1 << 10, 60_000, 4, ByteBufAllocator.DEFAULT, clock.eventLoop(),
+            memory, (b, done) -> written.add(b), RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry));
+    private final Ingest ingest = new Ingest(null, batcher, null, new BadRequests(registry), TokenTable.none(),
+            1 << 20, 1 << 10, null);
+    private final EmbeddedChannel ch = new EmbeddedChannel(new InsertHandler(ingest));
+
+    @AfterEach
+    void tearDown() {
+        batcher.close();
+        for (Batch b : written) {
+            b.answer(0, b.parts(), InsertResult.OK);
+        }
+        ch.finishAndReleaseAll();
+        clock.finishAndReleaseAll();
+        assertEquals(0, memory.held(), "every batch buffer was released");
+    }
+
+    private static Insert insert(String rows, DedupWindow.Key dedupKey) {
+        return new Insert(KEY, Unpooled.copiedBuffer(rows, StandardCharsets.UTF_8), true, false, dedupKey);
+    }
+
+    /** Seals the open batch and answers it. */
+    private Batch commit(InsertResult result) {
+        batcher.close();
+        assertEquals(1, written.size(), "one batch sealed");
+        Batch b = written.remove(0);
+        b.answer(0, b.parts(), result);
+        ch.runPendingTasks();
+        return b;
+    }
+
+    private InsertResult nextAnswer() {
+        InsertReply reply = assertInstanceOf(InsertReply.class, ch.readOutbound());
+        return reply.result();
+    }
+
+    @Test
+    void aRefusalWaitsForTheAnswerOfTheInsertBeforeIt() {
+        ch.writeInbound(insert("(1)", null), new Refusal("bad_table", 400, "no such table string", false));
+        ch.runPendingTasks();
+        assertNull(ch.readOutbound(), "the refusal is not written ahead of the insert's answer");
+        commit(InsertResult.OK);
+        assertEquals(InsertResult.OK, nextAnswer());
+        assertEquals(new InsertResult(400, "no such table string"), nextAnswer());
+        assertTrue(ch.isOpen());
+        assertEquals(1.0, registry.get("catflap.bad_requests").tag("reason", "bad_table").counter().count());
+    }
+
+    @Test
+    void aClosingRefusalClosesOnceEveryAnswerBeforeItWasWritten() {
+        ch.writeInbound(insert("(1)", null), new Refusal("body_too_large", 413, "too large", true));
+        ch.runPendingTasks();
+        assertTrue(ch.isOpen(), "the insert before it is still unanswered");
+        commit(new InsertResult(500, "Code: 60. Table db.t doesn't exist"));
+        assertEquals(500, nextAnswer().status());
+        InsertReply last = assertInstanceOf(InsertReply.class, ch.readOutbound());
+        assertEquals(413, last.result().status());
+        assertTrue(last.close(), "the last answer says the connection closes");
+        assertFalse(ch.isOpen());
+    }
+
+    @Test
+    void aRepeatedIdempotencyKeyIsAnsweredWithoutInsertingAgain() {
+        ch.attr(DedupWindow.ATTRIBUTE).set(new DedupWindow(Duration.ofMinutes(1), registry));
+        RequestFrame frame = new RequestFrame(Kitten.FLAG_IDEMPOTENCY_KEY, "db.t(a)",
+                new byte[Kitten.IDEMPOTENCY_KEY_BYTES], Unpooled.EMPTY_BUFFER);
+        DedupWindow.Key key = DedupWindow.key(null, frame);
+        ch.writeInbound(insert("(1)", key), insert("(1)", key));
+        Batch b = commit(InsertResult.OK);
+        assertEquals(1, b.parts(), "the repeat's rows were not added");
+        assertEquals(InsertResult.OK, nextAnswer());
+        assertEquals(InsertResult.OK, nextAnswer(), "the repeat gets the first request's answer");
+    }
+
+    @Test
+    void theRestOfABodyWhoseInsertWasAnsweredIsDropped() {
+        ch.writeInbound(new InsertBody(Unpooled.copiedBuffer("(2)", StandardCharsets.UTF_8), true));
+        assertNull(ch.readInbound());
+        assertNull(ch.readOutbound());
+    }
+
+    @Test
+    void otherMessagesPassOn() {
+        ch.writeInbound("a query");
+        assertEquals("a query", ch.readInbound());
+    }
+}

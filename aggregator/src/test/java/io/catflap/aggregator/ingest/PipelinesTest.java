@@ -1,0 +1,61 @@
+package io.catflap.aggregator.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.embedded.EmbeddedChannel;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The handlers each kind of connection gets, in the order the {@link Pipelines} comment draws them. */
+class PipelinesTest {
+    private static final List<String> COMMON_HEAD = List.of("gate", "read-deadline", "unwritable");
+
+    private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
+    private final Pipelines pipelines = new Pipelines(new Ingest(new ReadGate(4, 1 << 20, () -> false, registry),
+            null, null, new BadRequests(registry), TokenTable.none(), 1 << 20, 1 << 10,
+            ChannelInboundHandlerAdapter::new), 60_000, 0, new ReadDeadlineHandler.Timeouts(registry), 60_000,
+            Counter.builder("unwritable").register(registry), 60_000, Counter.builder("idle").register(registry));
+    private final EmbeddedChannel ch = new EmbeddedChannel();
+
+    @AfterEach
+    void close() {
+        ch.finishAndReleaseAll();
+    }
+
+    private List<String> names() {
+        return ch.pipeline().names().stream().filter(n -> !n.startsWith("DefaultChannelPipeline$")).toList();
+    }
+
+    private void send(String s) {
+        ch.writeInbound(Unpooled.copiedBuffer(s, StandardCharsets.US_ASCII));
+    }
+
+    @Test
+    void anHttpConnection() {
+        pipelines.connection(ch.pipeline());
+        assertEquals(concat(COMMON_HEAD, List.of("sniffer", "pipeline-depth", "idle")), names());
+        send("GET /ping HTTP/1.1\r\n\r\n");
+        assertEquals(concat(COMMON_HEAD, List.of("http-codec", "pipeline-depth", "idle", "http-order",
+                "http-continue", "http-reply", "http-insert", "insert", "select")), names());
+    }
+
+    @Test
+    void aKittenConnection() {
+        pipelines.connection(ch.pipeline());
+        send("KITTEN / HTTP/1.1\n");
+        assertEquals(concat(COMMON_HEAD, List.of("kitten-handshake", "pipeline-depth", "idle")), names());
+        send("\n");
+        assertEquals(concat(COMMON_HEAD, List.of("frame-encoder", "frame-decoder", "pipeline-depth", "idle",
+                "kitten-reply", "kitten-insert", "insert")), names());
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        return java.util.stream.Stream.concat(a.stream(), b.stream()).toList();
+    }
+}
