@@ -12,6 +12,7 @@ import io.catflap.aggregator.ingest.ReadDeadlineHandler;
 import io.catflap.aggregator.ingest.ReadGate;
 import io.catflap.aggregator.select.SelectProxyHandler;
 import io.catflap.aggregator.select.SelectUpstream;
+import io.catflap.aggregator.upstream.ActivePartsReader;
 import io.catflap.aggregator.upstream.ServerVersionProbe;
 import io.catflap.aggregator.upstream.TableLayouts;
 import io.catflap.aggregator.upstream.UpstreamExchange;
@@ -58,6 +59,7 @@ public final class Aggregator implements AutoCloseable {
     private final EventLoopGroup group;
     private final UpstreamPool insertPool;
     private final UpstreamInsert inserts;
+    private final ActivePartsReader parts;
     private final SelectUpstream selects;
     private final Batcher batcher;
     private final ReadGate gate;
@@ -82,8 +84,10 @@ public final class Aggregator implements AutoCloseable {
         this.inserts = new UpstreamInsert(http, version, config.user(), config.password(),
                 config.retryDeadlineMillis(), group, registry, tracked);
         BatchMemory memory = new BatchMemory(config.maxBatchMemory());
-        this.batcher = new Batcher(config.batchBytes(), config.flushIntervalMillis(), config.maxInserts(),
-                ByteBufAllocator.DEFAULT, group.next(), memory, inserts,
+        this.parts = new ActivePartsReader(http, config.user(), config.password());
+        parts.start(group.next());
+        this.batcher = new Batcher(config.batchBytes(), config.flushIntervalMillis(), config.minFlushGapMillis(),
+                parts, config.maxInserts(), ByteBufAllocator.DEFAULT, group.next(), memory, inserts,
                 new TableLayouts(http, config.user(), config.password()), registry, tracked);
         // The one global stop: batch memory is shared, so when it is full no connection gets a read permit. A table
         // with too many sealed batches waiting stops only its own senders: each connection whose request went to
@@ -185,6 +189,7 @@ public final class Aggregator implements AutoCloseable {
         log.info("shutting down: {} requests unanswered, {} connections reading", ingest.unanswered().get(),
                 gate.inUse());
         status.closing();
+        parts.close();   // first: a read under way has the drain below to finish before the pool closes
         if (server != null) {
             server.close().syncUninterruptibly();
         }

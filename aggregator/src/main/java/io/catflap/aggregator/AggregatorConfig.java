@@ -14,10 +14,16 @@ public final class AggregatorConfig {
     /** kittenhouse's default batch: large enough for few inserts, small enough to be committed in one block. */
     public static final int DEFAULT_BATCH_BYTES = 1 << 20;
     /**
-     * Bounds the extra latency of an ack and keeps ~5 inserts/s per table at most: MergeTree merges that
-     * comfortably (parts_to_delay_insert 150), and a synchronous sender is not held back for a whole second.
+     * The longest a batch stays open, and the widest flush gap: binds only while ClickHouse is slow or its parts pile
+     * up, and then still lets ~5 inserts/s per key through, which MergeTree merges comfortably
+     * (parts_to_delay_insert 150), without holding a synchronous sender back for a whole second.
      */
     public static final long DEFAULT_FLUSH_INTERVAL_MILLIS = 200;
+    /**
+     * The narrowest flush gap: at most 40 inserts per key and second, kittenhouse's pace per table (it flushes every
+     * 25 ms). A request that finds its key idle for longer is sealed at once, so light load does not wait for it.
+     */
+    public static final long DEFAULT_MIN_FLUSH_GAP_MILLIS = 25;
 
     /** kittenhouse's server drops a connection idle for a minute; its clients expect it and reconnect. */
     public static final long DEFAULT_IDLE_TIMEOUT_MILLIS = 60_000;
@@ -68,6 +74,7 @@ public final class AggregatorConfig {
     private int maxSelects = 8;
     private int batchBytes = DEFAULT_BATCH_BYTES;
     private long flushIntervalMillis = DEFAULT_FLUSH_INTERVAL_MILLIS;
+    private long minFlushGapMillis = DEFAULT_MIN_FLUSH_GAP_MILLIS;
     private int maxRequestBytes = Kitten.DEFAULT_MAX_BODY_BYTES;
     private long maxBatchMemory = 256L << 20;
     private long retryDeadlineMillis = 60_000;
@@ -195,6 +202,19 @@ public final class AggregatorConfig {
 
     public AggregatorConfig flushIntervalMillis(long v) {
         flushIntervalMillis = positive(v, "flushIntervalMillis");
+        return this;
+    }
+
+    /** The least time between two inserts of one batch key (when the key is busy; see SealPolicy). */
+    public long minFlushGapMillis() {
+        return minFlushGapMillis;
+    }
+
+    public AggregatorConfig minFlushGapMillis(long v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("minFlushGapMillis must not be negative: " + v);
+        }
+        minFlushGapMillis = v;
         return this;
     }
 

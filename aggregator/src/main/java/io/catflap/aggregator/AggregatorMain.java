@@ -85,11 +85,20 @@ public final class AggregatorMain implements Callable<Integer> {
                     + "few parts per second, and far below the 1,048,576-row block that keeps an insert atomic).")
     int batchBytes;
 
-    @Option(names = "--flush-interval", paramLabel = "DURATION", defaultValue = "200ms",
-            converter = DurationConverter.class,
-            description = "A batch is sealed at this age at the latest (default ${DEFAULT-VALUE}: at most ~5 inserts/s "
-                    + "per table, which MergeTree merges easily, while an ack waits at most this long for company).")
+    @Option(names = "--flush-interval", paramLabel = "DURATION",
+            defaultValue = AggregatorConfig.DEFAULT_FLUSH_INTERVAL_MILLIS + "ms", converter = DurationConverter.class,
+            description = "A batch is sealed at this age at the latest, and the flush gap never grows wider (default "
+                    + "${DEFAULT-VALUE}: binds only while ClickHouse is slow or its parts pile up, and then still "
+                    + "lets ~5 inserts/s per table through, which MergeTree merges easily).")
     Duration flushInterval;
+
+    @Option(names = "--min-flush-gap", paramLabel = "DURATION",
+            defaultValue = AggregatorConfig.DEFAULT_MIN_FLUSH_GAP_MILLIS + "ms", converter = DurationConverter.class,
+            description = "A batch is sealed as soon as its table has no insert in flight and its flush gap has passed "
+                    + "since its last insert was sent; the gap is at least this, and widens with the insert latency "
+                    + "and as the table's active parts approach parts_to_delay_insert (default ${DEFAULT-VALUE}: at "
+                    + "most 40 inserts/s per table, kittenhouse's pace; a request to an idle table is sealed at once).")
+    Duration minFlushGap;
 
     @Option(names = "--max-request-bytes", paramLabel = "BYTES", defaultValue = "20971520",
             description = "Largest request body; larger ones get 413 (default ${DEFAULT-VALUE} = 20 MiB, kittenhouse's "
@@ -216,6 +225,7 @@ public final class AggregatorMain implements Callable<Integer> {
                 .maxTrackedTables(maxTrackedTables)
                 .batchBytes(batchBytes)
                 .flushIntervalMillis(flushInterval.toMillis())
+                .minFlushGapMillis(minFlushGap.toMillis())
                 .maxRequestBytes(maxRequestBytes)
                 .maxBatchMemory(maxBatchMemory)
                 .retryDeadlineMillis(retryDeadline.toMillis())

@@ -81,21 +81,22 @@ final class AggregatorStatus implements StatusSource {
         Map<String, long[]> batches = new HashMap<>();
         for (TableBatch t : batcher.tables()) {
             long[] open = t.openBatch();
-            long[] sum = batches.computeIfAbsent(t.key().tableName(), k -> new long[4]);
+            long[] sum = batches.computeIfAbsent(t.key().tableName(), k -> new long[5]);
             sum[0] += open[0];
             sum[1] += open[1];
             sum[2] = Math.max(sum[2], open[2]);
             sum[3] += t.sealedPending();
+            sum[4] = Math.max(sum[4], t.flushGapMillis());
         }
         Map<String, TableTotals> totals = new TreeMap<>();
         batcher.totals().forEach(t -> totals.put(t.table(), t));
         List<Object> tables = new ArrayList<>();
         totals.forEach((name, t) -> {
-            long[] b = batches.getOrDefault(name, new long[4]);
+            long[] b = batches.getOrDefault(name, new long[5]);
             TableBatch.InsertError e = t.lastError();
             tables.add(map("table", name, "rowsIn", t.rowsIn(), "bytesIn", t.bytesIn(), "requestsIn", t.requestsIn(),
                     "openBatchBytes", b[0], "openBatchRows", b[1], "openBatchAgeMillis", b[2],
-                    "sealedBatches", b[3], "insertsDone", t.insertsDone(), "lastError", e == null ? null : error(e)));
+                    "sealedBatches", b[3], "flushGapMillis", b[4], "insertsDone", t.insertsDone(), "lastError", e == null ? null : error(e)));
         });
         return tables;
     }

@@ -27,6 +27,7 @@ class AggregatorMainTest {
         assertEquals(50, m.maxInserts);
         assertEquals(1 << 20, m.batchBytes);
         assertEquals(Duration.ofMillis(200), m.flushInterval);
+        assertEquals(Duration.ofMillis(25), m.minFlushGap);
         assertEquals(20 << 20, m.maxRequestBytes);
         assertEquals(Duration.ofMinutes(1), m.idleTimeout);
         assertEquals(AggregatorConfig.DEFAULT_IDLE_TIMEOUT_MILLIS, m.idleTimeout.toMillis());

@@ -36,8 +36,10 @@ class BrokenBodyIsolationIT {
     @BeforeAll
     static void start() throws Exception {
         ch = ClickHouseServer.shared();
-        // a long flush interval: the concurrent bodies of one round meet in one open batch
-        agg = Aggregator.start(TestAggregators.local(ch.httpUrl()).flushIntervalMillis(3_000));
+        // a long flush interval and gap: the concurrent bodies of one round that arrive after its first one meet in
+        // one open batch
+        agg = Aggregator.start(TestAggregators.local(ch.httpUrl()).flushIntervalMillis(3_000)
+                .minFlushGapMillis(3_000));
     }
 
     @AfterAll

@@ -74,10 +74,12 @@ public class TableBatchAppendBenchmark {
             done.accept(null);
         };
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        batcher = new Batcher(1 << 20, 200, 50, ByteBufAllocator.DEFAULT, timer, memory, commitAtOnce,
-                RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry));
-        table = new TableBatch(key, 1 << 20, TimeUnit.MILLISECONDS.toNanos(200), ByteBufAllocator.DEFAULT, timer,
-                memory, (batch, owner) -> commitAtOnce.write(batch, e -> { }));
+        batcher = new Batcher(1 << 20, 200, 25, ActiveParts.NONE, 50, ByteBufAllocator.DEFAULT, timer, memory,
+                commitAtOnce, RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry));
+        long flushInterval = TimeUnit.MILLISECONDS.toNanos(200);
+        table = new TableBatch(key, 1 << 20, new SealPolicy(key.tableName(), TimeUnit.MILLISECONDS.toNanos(25),
+                flushInterval, ActiveParts.NONE, timer.ticker().nanoTime()), ByteBufAllocator.DEFAULT, timer, memory,
+                (batch, owner) -> commitAtOnce.write(batch, e -> owner.answered(0)));
     }
 
     @TearDown

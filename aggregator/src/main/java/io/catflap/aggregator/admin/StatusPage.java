@@ -89,8 +89,8 @@ final class StatusPage {
   <section><h2>Tables</h2>
     <table><thead><tr><th>table</th><th class="n">rows/s</th><th class="n">bytes/s</th><th class="n">rows in</th>
       <th class="n">requests</th><th class="n">inserts</th><th class="n">open batch</th><th class="n">batch age</th>
-      <th class="n">sealed</th><th>last error</th></tr></thead>
-      <tbody id="tables"><tr><td colspan="10" class="empty">no data yet</td></tr></tbody></table>
+      <th class="n">sealed</th><th class="n">flush gap</th><th>last error</th></tr></thead>
+      <tbody id="tables"><tr><td colspan="11" class="empty">no data yet</td></tr></tbody></table>
   </section>
   <section><h2>Recent errors</h2>
     <table><thead><tr><th>time</th><th>table</th><th class="n">code</th><th>message</th></tr></thead>
@@ -174,6 +174,7 @@ function renderTables(tables) {
     cell(tr, t.openBatchBytes, bytes(t.openBatchBytes), "n").dataset.k = "openBatchBytes";
     cell(tr, t.openBatchAgeMillis, duration(t.openBatchAgeMillis), "n").dataset.k = "openBatchAgeMillis";
     cell(tr, t.sealedBatches, num(t.sealedBatches), "n").dataset.k = "sealedBatches";
+    cell(tr, t.flushGapMillis, duration(t.flushGapMillis), "n").dataset.k = "flushGapMillis";
     const err = cell(tr, null, errorText(t.lastError), "err");
     err.dataset.k = "lastError";
   }

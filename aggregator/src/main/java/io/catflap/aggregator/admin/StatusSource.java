@@ -17,6 +17,7 @@ import java.util.Map;
  * upstream             {inserts: {max, inFlight, queued}, selects: {max, inFlight, queued}}
  * tables               list of {table, rowsIn, bytesIn, requestsIn  (cumulative counters),
  *                               openBatchBytes, openBatchRows, openBatchAgeMillis, sealedBatches,
+ *                               flushGapMillis (the widest flush gap of its keys, see SealPolicy),
  *                               insertsDone, lastError: {at, code, message} or null}
  * recentErrors         list of {at, table, code, message}, newest first
  * </pre>

@@ -18,7 +18,6 @@ public final class Batch {
 
     private final BatchKey key;
     private final BatchMemory memory;
-    private final long openedNanos = System.nanoTime();
     private final List<Part> parts = new ArrayList<>();
     private ByteBuf buf;
     private long accounted;
@@ -91,10 +90,6 @@ public final class Batch {
 
     public long rows() {
         return rows;
-    }
-
-    public long ageNanos() {
-        return System.nanoTime() - openedNanos;
     }
 
     /** The rows of requests {@code [from, to)}, as a retained slice the caller must release. */

@@ -40,6 +40,8 @@ public final class Batcher {
 
     private final int batchBytes;
     private final long flushIntervalNanos;
+    private final long minFlushGapNanos;
+    private final ActiveParts parts;
     private final int maxSealedPerTable;
     private final ByteBufAllocator alloc;
     private final EventExecutor timer;
@@ -57,25 +59,31 @@ public final class Batcher {
     private volatile boolean closed;
 
     /**
-     * @param maxSealedPerTable sealed batches of one key waiting upstream beyond which its senders are parked
-     *                          ({@link #parkIfCongested})
-     * @param layouts           the column layouts RowBinary bodies are checked against before they are merged
+     * @param flushIntervalMillis the longest a batch stays open, and the widest flush gap ({@link SealPolicy})
+     * @param minFlushGapMillis   the narrowest flush gap
+     * @param parts               the tables' active parts, which widen their flush gaps
+     * @param maxSealedPerTable   sealed batches of one key waiting upstream beyond which its senders are parked
+     *                            ({@link #parkIfCongested})
+     * @param timer               runs the batches' timers; its clock is the batches' clock
+     * @param layouts             the column layouts RowBinary bodies are checked against before they are merged
      */
-    public Batcher(int batchBytes, long flushIntervalMillis, int maxSealedPerTable, ByteBufAllocator alloc,
-                   EventExecutor timer, BatchMemory memory, BatchWriter writer, RowBinaryLayouts layouts,
-                   MeterRegistry registry, TrackedTables tracked) {
-        this(batchBytes, flushIntervalMillis, maxSealedPerTable, alloc, timer, memory, writer, layouts, registry,
-                tracked,
-                retireAfterNanos(flushIntervalMillis));
+    public Batcher(int batchBytes, long flushIntervalMillis, long minFlushGapMillis, ActiveParts parts,
+                   int maxSealedPerTable, ByteBufAllocator alloc, EventExecutor timer, BatchMemory memory,
+                   BatchWriter writer, RowBinaryLayouts layouts, MeterRegistry registry, TrackedTables tracked) {
+        this(batchBytes, flushIntervalMillis, minFlushGapMillis, parts, maxSealedPerTable, alloc, timer, memory,
+                writer, layouts, registry, tracked, retireAfterNanos(flushIntervalMillis));
     }
 
     /** @param retireAfterNanos how long a key's batches must have been idle before its state is dropped */
-    Batcher(int batchBytes, long flushIntervalMillis, int maxSealedPerTable, ByteBufAllocator alloc,
-            EventExecutor timer, BatchMemory memory, BatchWriter writer, RowBinaryLayouts layouts,
-            MeterRegistry registry, TrackedTables tracked, long retireAfterNanos) {
+    Batcher(int batchBytes, long flushIntervalMillis, long minFlushGapMillis, ActiveParts parts,
+            int maxSealedPerTable, ByteBufAllocator alloc, EventExecutor timer, BatchMemory memory,
+            BatchWriter writer, RowBinaryLayouts layouts, MeterRegistry registry, TrackedTables tracked,
+            long retireAfterNanos) {
         this.retireAfterNanos = retireAfterNanos;
         this.batchBytes = batchBytes;
         this.flushIntervalNanos = TimeUnit.MILLISECONDS.toNanos(flushIntervalMillis);
+        this.minFlushGapNanos = TimeUnit.MILLISECONDS.toNanos(minFlushGapMillis);
+        this.parts = parts;
         this.maxSealedPerTable = maxSealedPerTable;
         this.alloc = alloc;
         this.timer = timer;
@@ -134,7 +142,7 @@ public final class Batcher {
             while (!tb.takeAlone(body.readableBytes(), bound)) {
                 tb = replaceRetired(key, tb);
             }
-            writeTracked(Batch.single(key, body.retain(), bound, ack, memory), tb);
+            write(Batch.single(key, body.retain(), bound, ack, memory), tb);
             return;
         }
         TableBatch tb = table(key);
@@ -173,8 +181,9 @@ public final class Batcher {
     }
 
     private TableBatch table(BatchKey key) {
-        return tables.computeIfAbsent(key, k -> new TableBatch(k, batchBytes, flushIntervalNanos, alloc, timer,
-                memory, this::writeTracked));
+        return tables.computeIfAbsent(key, k -> new TableBatch(k, batchBytes,
+                new SealPolicy(k.tableName(), minFlushGapNanos, flushIntervalNanos, parts, timer.ticker().nanoTime()),
+                alloc, timer, memory, this::write));
     }
 
     private TableTotals totals(String table) {
@@ -208,12 +217,13 @@ public final class Batcher {
         return tables.size();
     }
 
-    private void writeTracked(Batch batch, TableBatch owner) {
-        owner.sealedAdded();
-        writer.write(batch, error -> done(owner, error));
+    /** Inserts a batch that {@code owner} counted as in flight, and tells it when and how it was answered. */
+    private void write(Batch batch, TableBatch owner) {
+        long sent = owner.now();
+        writer.write(batch, error -> done(owner, error, owner.now() - sent));
     }
 
-    private void done(TableBatch owner, TableBatch.InsertError errorOrNull) {
+    private void done(TableBatch owner, TableBatch.InsertError errorOrNull, long latencyNanos) {
         String table = owner.key().tableName();
         if (tableExists(errorOrNull)) {
             tracked.exists(table);
@@ -232,7 +242,7 @@ public final class Batcher {
                 }
             }
         }
-        if (owner.sealedDone() == maxSealedPerTable) {
+        if (owner.answered(latencyNanos) == maxSealedPerTable) {
             owner.relieved(maxSealedPerTable).forEach(Runnable::run);
         }
     }

@@ -11,7 +11,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The open batch of one {@link BatchKey}: requests are appended until the batch reaches the byte or row limit or
- * is flush-interval old, then it is sealed and handed on. Thread-safe: connections on any event loop append.
+ * its {@link SealPolicy} lets it leave, then it is sealed and handed on. Thread-safe: connections on any event loop
+ * append.
+ *
+ * <p>The policy is asked when a batch opens and when an insert of the key is answered; in between, one timer on
+ * {@code timer} waits for the time it named (never a task per request). Times come from that timer's clock.
  *
  * <p>A key that has had no open and no sealed batch for a while is {@linkplain #retireIfIdle retired} and dropped
  * by the {@link Batcher}; a retired instance refuses requests, so that none is left behind in it, and the
@@ -24,7 +28,7 @@ public final class TableBatch {
 
     private final BatchKey key;
     private final int maxBytes;
-    private final long flushIntervalNanos;
+    private final SealPolicy policy;
     private final ByteBufAllocator alloc;
     private final EventExecutor timer;
     private final BatchMemory memory;
@@ -41,7 +45,9 @@ public final class TableBatch {
     private volatile long lastActive = System.nanoTime();
 
     private Batch open;
-    private ScheduledFuture<?> flushTimer;
+    private long openedNanos;
+    private ScheduledFuture<?> sealTimer;
+    private long sealTimerAt;
     private boolean retired;
     /** Senders parked until the sealed batches drop back to the limit, or null. */
     private List<Runnable> parked;
@@ -49,11 +55,11 @@ public final class TableBatch {
     /** The latest error ClickHouse or the upstream gave for this key. */
     public record InsertError(long atMillis, int code, String message) { }
 
-    TableBatch(BatchKey key, int maxBytes, long flushIntervalNanos, ByteBufAllocator alloc, EventExecutor timer,
+    TableBatch(BatchKey key, int maxBytes, SealPolicy policy, ByteBufAllocator alloc, EventExecutor timer,
                BatchMemory memory, BatchSink sealed) {
         this.key = key;
         this.maxBytes = maxBytes;
-        this.flushIntervalNanos = flushIntervalNanos;
+        this.policy = policy;
         this.alloc = alloc;
         this.timer = timer;
         this.memory = memory;
@@ -61,8 +67,8 @@ public final class TableBatch {
     }
 
     /**
-     * Appends a copy of {@code body} (not released); seals first if it would not fit, and after if full. False,
-     * with nothing done, when this key was retired meanwhile.
+     * Appends a copy of {@code body} (not released); seals first if it would not fit, and after if full or if the
+     * batch it opened may leave at once. False, with nothing done, when this key was retired meanwhile.
      */
     boolean append(ByteBuf body, long rows, Ack ack) {
         Batch full = null;
@@ -74,17 +80,19 @@ public final class TableBatch {
             if (open != null && (open.sizeWith(body.readableBytes()) > maxBytes || open.rows() + rows > MAX_ROWS)) {
                 full = sealLocked();
             }
-            if (open == null) {
+            boolean opened = open == null;
+            if (opened) {
                 open = Batch.open(key, alloc, Math.min(maxBytes, Math.max(INITIAL_CAPACITY, body.readableBytes() * 2)),
                         maxBytes + 1, memory);
+                openedNanos = now();
                 lastActive = System.nanoTime();
-                Batch mine = open;
-                flushTimer = timer.schedule(() -> sealIfOpen(mine), flushIntervalNanos, TimeUnit.NANOSECONDS);
             }
             open.append(body, rows, ack);
             count(body.readableBytes(), rows);
             if (open.bytes() >= maxBytes || open.rows() >= MAX_ROWS) {
                 done = sealLocked();
+            } else if (opened) {
+                done = dueLocked();
             }
         }
         handOn(full);
@@ -93,8 +101,8 @@ public final class TableBatch {
     }
 
     /**
-     * Takes a request of this key that bypasses the open batch (inserted on its own): counts it and keeps the key
-     * from retiring for a while. False, with nothing done, when this key was retired meanwhile.
+     * Takes a request of this key that bypasses the open batch (inserted on its own, by the caller, at once): counts
+     * it and its insert. False, with nothing done, when this key was retired meanwhile.
      */
     synchronized boolean takeAlone(int bytes, long rows) {
         if (retired) {
@@ -102,6 +110,7 @@ public final class TableBatch {
         }
         lastActive = System.nanoTime();
         count(bytes, rows);
+        sentLocked();
         return true;
     }
 
@@ -119,11 +128,7 @@ public final class TableBatch {
         newRows = 0;
     }
 
-    /**
-     * Retires this key if it has had no open and no sealed batch for {@code idleNanos}; true if it is retired.
-     * A request just {@linkplain #takeAlone taken alone} is not yet counted as sealed, but it refreshed the idle
-     * time, so the key is not retired under it.
-     */
+    /** Retires this key if it has had no open and no sealed batch for {@code idleNanos}; true if it is retired. */
     synchronized boolean retireIfIdle(long nowNanos, long idleNanos) {
         if (!retired && open == null && sealedPending.get() == 0 && nowNanos - lastActive >= idleNanos) {
             retired = true;
@@ -131,7 +136,7 @@ public final class TableBatch {
         return retired;
     }
 
-    /** Seals the open batch now (flush interval or shutdown). */
+    /** Seals the open batch now (shutdown). */
     void flush() {
         Batch b;
         synchronized (this) {
@@ -140,12 +145,34 @@ public final class TableBatch {
         handOn(b);
     }
 
-    private void sealIfOpen(Batch expected) {
-        Batch b = null;
+    /**
+     * Seals the open batch if its policy lets it leave now, else sets the timer for when it will (unless the timer
+     * is already set for earlier: it then asks again). Null when there is nothing to hand on.
+     */
+    private Batch dueLocked() {
+        if (open == null) {
+            return null;
+        }
+        long now = now();
+        long at = policy.sealAt(openedNanos, sealedPending.get() > 0);
+        if (at - now <= 0) {
+            return sealLocked();
+        }
+        if (sealTimer == null || at - sealTimerAt < 0) {
+            cancelTimerLocked();
+            sealTimerAt = at;
+            sealTimer = timer.schedule(() -> onTimer(at), at - now, TimeUnit.NANOSECONDS);
+        }
+        return null;
+    }
+
+    private void onTimer(long at) {
+        Batch b;
         synchronized (this) {
-            if (open == expected) {
-                b = sealLocked();
+            if (sealTimer != null && sealTimerAt == at) {
+                sealTimer = null;
             }
+            b = dueLocked();
         }
         handOn(b);
     }
@@ -153,20 +180,33 @@ public final class TableBatch {
     private Batch sealLocked() {
         Batch b = open;
         open = null;
-        flushTimer.cancel(false);
-        flushTimer = null;
+        cancelTimerLocked();
+        sentLocked();
         return b;
+    }
+
+    private void cancelTimerLocked() {
+        if (sealTimer != null) {
+            sealTimer.cancel(false);
+            sealTimer = null;
+        }
+    }
+
+    /** Counts an insert of this key as in flight from now until it is {@linkplain #answered answered}. */
+    private void sentLocked() {
+        sealedPending.incrementAndGet();
+        policy.sent(now());
+    }
+
+    /** The clock of the timer, so that a test's frozen timer holds it too. */
+    long now() {
+        return timer.ticker().nanoTime();
     }
 
     private void handOn(Batch b) {
         if (b != null) {
             sealed.write(b, this);
         }
-    }
-
-    /** Counts a sealed batch handed upstream. */
-    void sealedAdded() {
-        sealedPending.incrementAndGet();
     }
 
     /** Parks {@code resume} if more than {@code max} sealed batches are pending; see {@link #relieved}. */
@@ -195,10 +235,21 @@ public final class TableBatch {
         return r;
     }
 
-    /** Counts a sealed batch that was fully answered; returns how many are still pending. */
-    int sealedDone() {
-        lastActive = System.nanoTime();   // before the count drops: whoever sees it drop sees this too
-        return sealedPending.decrementAndGet();
+    /**
+     * Counts an insert of this key (sealed batch or request taken alone) that was fully answered {@code latencyNanos}
+     * after it was sent, and seals the open batch if it may leave now; returns how many inserts are still pending.
+     */
+    int answered(long latencyNanos) {
+        Batch b;
+        int pending;
+        synchronized (this) {
+            lastActive = System.nanoTime();
+            pending = sealedPending.decrementAndGet();
+            policy.answered(latencyNanos);
+            b = dueLocked();
+        }
+        handOn(b);
+        return pending;
     }
 
     public BatchKey key() {
@@ -213,6 +264,11 @@ public final class TableBatch {
     /** Open batch bytes, rows and age in millis (zeros when none is open). */
     public synchronized long[] openBatch() {
         return open == null ? new long[3]
-                : new long[] {open.bytes(), open.rows(), TimeUnit.NANOSECONDS.toMillis(open.ageNanos())};
+                : new long[] {open.bytes(), open.rows(), TimeUnit.NANOSECONDS.toMillis(now() - openedNanos)};
+    }
+
+    /** The key's flush gap now ({@link SealPolicy}), in millis. */
+    public synchronized long flushGapMillis() {
+        return TimeUnit.NANOSECONDS.toMillis(policy.gapNanos());
     }
 }

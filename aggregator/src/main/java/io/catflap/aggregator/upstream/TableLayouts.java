@@ -125,7 +125,7 @@ public final class TableLayouts implements RowBinaryLayouts {
     }
 
     /** A TabSeparated field's text: {@code \t \n \\ \'} and the like back to what they stand for. */
-    private static String unescape(String field) {
+    static String unescape(String field) {
         if (field.indexOf('\\') < 0) {
             return field;
         }

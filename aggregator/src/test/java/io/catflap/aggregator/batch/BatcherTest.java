@@ -54,11 +54,26 @@ class BatcherTest {
     }
 
     private Batcher batcher(int batchBytes, long flushMillis, int maxSealed) {
-        return new Batcher(batchBytes, flushMillis, maxSealed, ByteBufAllocator.DEFAULT, clock.eventLoop(), memory,
-                (b, done) -> {
+        return batcher(batchBytes, flushMillis, maxSealed, ActiveParts.NONE);
+    }
+
+    /** A batcher whose writer keeps every batch in flight until the test answers it; a 25 ms min flush gap. */
+    private Batcher batcher(int batchBytes, long flushMillis, int maxSealed, ActiveParts parts) {
+        return new Batcher(batchBytes, flushMillis, 25, parts, maxSealed, ByteBufAllocator.DEFAULT,
+                clock.eventLoop(), memory, (b, done) -> {
                     written.add(b);
                     dones.add(done);
                 }, RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry));
+    }
+
+    /**
+     * Sends a request of {@code key} that, the key being idle, leaves alone at once, and leaves its insert in
+     * flight: the key's next requests gather in one batch until it is answered or the flush interval is over.
+     */
+    private void holdKey(Batcher b, BatchKey key, String body) {
+        int before = written.size();
+        submit(b, key, body);
+        assertEquals(before + 1, written.size(), "a request to an idle key leaves at once");
     }
 
     private void submit(Batcher b, BatchKey key, String body) {
@@ -83,12 +98,13 @@ class BatcherTest {
     @Test
     void valuesAreJoinedWithCommasAndSplitAtRequestBoundaries() {
         Batcher b = batcher(1 << 20, 60_000, 10);
+        holdKey(b, key("Values"), "(0,0)");
         submit(b, key("Values"), "(1,2)");
         submit(b, key("Values"), "(3,4),(5,6)");
         submit(b, key("Values"), "(7,8)");
         b.close();
-        assertEquals(1, written.size());
-        Batch batch = written.get(0);
+        assertEquals(2, written.size());
+        Batch batch = written.get(1);
         assertEquals(3, batch.parts());
         assertEquals("(1,2),(3,4),(5,6),(7,8)", text(batch, 0, 3));
         assertEquals("(3,4),(5,6)", text(batch, 1, 2));
@@ -99,10 +115,11 @@ class BatcherTest {
     @Test
     void lineFormatsGetTheMissingLineFeed() {
         Batcher b = batcher(1 << 20, 60_000, 10);
+        holdKey(b, key("TSV"), "0\t0\n");
         submit(b, key("TSV"), "1\t2");
         submit(b, key("TSV"), "3\t4\n5\t6\n");
         b.close();
-        Batch batch = written.get(0);
+        Batch batch = written.get(1);
         assertEquals("1\t2\n3\t4\n5\t6\n", text(batch, 0, 2));
         assertEquals("3\t4\n5\t6\n", text(batch, 1, 2));
     }
@@ -120,28 +137,92 @@ class BatcherTest {
     @Test
     void sealedWhenTheNextBodyWouldNotFit() {
         Batcher b = batcher(16, 60_000, 10);
+        holdKey(b, key("Values"), "(0,0)");
         submit(b, key("Values"), "(1,2),(3,4)");   // 11 bytes
         submit(b, key("Values"), "(5,6)");         // 11 + 1 + 5 > 16: seals the first
-        assertEquals(1, written.size());
-        assertEquals("(1,2),(3,4)", text(written.get(0), 0, 1));
-        submit(b, key("Values"), "(7,8),(9,0)");   // 5 + 1 + 11 = 17 > 16
         assertEquals(2, written.size());
+        assertEquals("(1,2),(3,4)", text(written.get(1), 0, 1));
+        submit(b, key("Values"), "(7,8),(9,0)");   // 5 + 1 + 11 = 17 > 16
+        assertEquals(3, written.size());
         submit(b, key("Values"), "(1,1),(2,2),(3)"); // 15 bytes: does not fit behind the open 11
         b.close();
-        assertEquals(List.of("(1,2),(3,4)", "(5,6)", "(7,8),(9,0)", "(1,1),(2,2),(3)"),
+        assertEquals(List.of("(0,0)", "(1,2),(3,4)", "(5,6)", "(7,8),(9,0)", "(1,1),(2,2),(3)"),
                 written.stream().map(w -> text(w, 0, w.parts())).toList());
     }
 
     @Test
-    void sealedWhenFlushIntervalOld() {
+    void aRequestToAnIdleKeyLeavesAtOnce() {
+        Batcher b = batcher(1 << 20, 200, 10);
+        submit(b, key("Values"), "(1,2)");
+        assertEquals(1, written.size(), "no timer to wait for: nothing in flight, no insert of the key before");
+        dones.get(0).accept(null);
+        advance(1_000);
+        submit(b, key("Values"), "(3,4)");
+        assertEquals(2, written.size(), "the last insert was answered and sent more than a flush gap ago");
+    }
+
+    @Test
+    void anInsertInFlightHoldsTheNextBatchUntilItIsAnswered() {
+        Batcher b = batcher(1 << 20, 200, 10);
+        holdKey(b, key("Values"), "(1,2)");
+        submit(b, key("Values"), "(3,4)");
+        submit(b, key("Values"), "(5,6)");
+        advance(100);
+        assertEquals(1, written.size());
+        dones.get(0).accept(null);
+        assertEquals(2, written.size(), "answered after the gap (2 x its 100 ms smoothed to 25: 50 ms) had passed");
+        assertEquals(2, written.get(1).parts());
+        assertEquals(50, b.tables().iterator().next().flushGapMillis());
+    }
+
+    @Test
+    void afterAQuickAnswerTheNextBatchWaitsForTheGap() {
+        Batcher b = batcher(1 << 20, 200, 10);
+        holdKey(b, key("Values"), "(1,2)");
+        submit(b, key("Values"), "(3,4)");
+        advance(5);
+        dones.get(0).accept(null);
+        advance(19);
+        assertEquals(1, written.size(), "24 ms after the last insert was sent");
+        advance(1);
+        assertEquals(2, written.size(), "the 25 ms min flush gap has passed");
+    }
+
+    @Test
+    void theFlushIntervalBoundsTheWaitForAnInsertInFlight() {
         Batcher b = batcher(1 << 20, 50, 10);
+        holdKey(b, key("Values"), "(0,0)");
         submit(b, key("Values"), "(1,2)");
         advance(49);
-        assertEquals(0, written.size());
+        assertEquals(1, written.size());
         submit(b, key("Values"), "(3,4)");
         advance(1);
-        assertEquals(1, written.size(), "the interval counts from the batch's first request");
-        assertEquals(2, written.get(0).parts());
+        assertEquals(2, written.size(), "the interval counts from the batch's first request");
+        assertEquals(2, written.get(1).parts());
+    }
+
+    @Test
+    void theTablesActivePartsWidenItsKeysGaps() {
+        ActiveParts crowded = new ActiveParts() {
+            @Override
+            public int fullestPartition(String table) {
+                return table.equals("db.t") ? 150 : 0;
+            }
+
+            @Override
+            public int partsToDelayInsert() {
+                return 150;
+            }
+        };
+        Batcher b = batcher(1 << 20, 200, 10, crowded);
+        submit(b, key("Values"), "(1,2)");
+        dones.get(0).accept(null);
+        submit(b, key("Values"), "(3,4)");
+        advance(199);
+        assertEquals(1, written.size(), "at parts_to_delay_insert the gap is the flush interval");
+        advance(1);
+        assertEquals(2, written.size());
+        assertEquals(200, b.tables().iterator().next().flushGapMillis());
     }
 
     @Test
@@ -158,17 +239,19 @@ class BatcherTest {
     @Test
     void everyRequestIsAnsweredAndMemoryReleased() {
         Batcher b = batcher(1 << 20, 60_000, 10);
+        holdKey(b, key("Values"), "(0,0)");
         submit(b, key("Values"), "(1,2)");
         submit(b, key("Values"), "(3,4)");
         assertTrue(memory.held() > 0);
         b.close();
-        Batch batch = written.remove(0);
+        Batch batch = written.remove(1);
         batch.answer(0, 1, new InsertResult(500, "bad"));
         batch.answer(1, 2, InsertResult.OK);
         assertEquals(List.of(new InsertResult(500, "bad"), InsertResult.OK), answers);
+        written.remove(0).answer(0, 1, InsertResult.OK);
         assertEquals(0, memory.held());
         submit(b, key("Values"), "(5,6)");
-        assertEquals(new InsertResult(503, "catflap is shutting down"), answers.get(2));
+        assertEquals(new InsertResult(503, "catflap is shutting down"), answers.get(3));
     }
 
     @Test
@@ -195,11 +278,13 @@ class BatcherTest {
      * {@code retireMillis}.
      */
     private Batcher committing(EventLoop timer, long flushMillis, long retireMillis, List<Integer> parts) {
-        return new Batcher(1 << 20, flushMillis, 10, ByteBufAllocator.DEFAULT, timer, memory, (batch, done) -> {
+        BatchWriter commitAtOnce = (batch, done) -> {
             parts.add(batch.parts());
             batch.answer(0, batch.parts(), InsertResult.OK);
             done.accept(null);
-        }, RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry),
+        };
+        return new Batcher(1 << 20, flushMillis, 25, ActiveParts.NONE, 10, ByteBufAllocator.DEFAULT, timer, memory,
+                commitAtOnce, RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry),
                 TimeUnit.MILLISECONDS.toNanos(retireMillis));
     }
 
@@ -214,9 +299,8 @@ class BatcherTest {
         for (int i = 0; i < 1000; i++) {
             submit(b, userKey(i), "(1,2)");
         }
-        assertEquals(1000, b.size(), "keys with open batches are held");
+        assertEquals(1000, answers.size(), "each key was idle: each request left at once");
         advance(20);
-        assertEquals(1000, answers.size());
         assertEquals(1000, b.size(), "keys are kept until idle for their retirement time");
         // idleness is measured on the system clock: the sweep runs until that much real time has passed
         Waits.until("idle keys retire", () -> {

@@ -57,11 +57,13 @@ class TrackedTablesTest {
     void batcherCountsUnderTheTablesOwnNameOnlyTablesThatExist() {
         DefaultEventLoop timer = new DefaultEventLoop();
         BatchMemory memory = new BatchMemory(1 << 20);
-        Batcher batcher = new Batcher(1 << 20, 60_000, 10, ByteBufAllocator.DEFAULT, timer, memory, (batch, done) -> {
+        BatchWriter answerAtOnce = (batch, done) -> {
             boolean good = batch.key().tableName().equals("db.good");
             batch.answer(0, batch.parts(), good ? InsertResult.OK : new InsertResult(404, "no such table"));
             done.accept(good ? null : new TableBatch.InsertError(0, 60, "no such table"));   // ClickHouse's code
-        }, RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry));
+        };
+        Batcher batcher = new Batcher(1 << 20, 60_000, 25, ActiveParts.NONE, 10, ByteBufAllocator.DEFAULT, timer,
+                memory, answerAtOnce, RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry));
         try {
             for (String table : new String[] {"db.good", "db.bad", "db.good", "db.bad"}) {
                 BatchKey key = BatchKey.of(TableSpec.parse(table + "(a)"), InsertFormat.VALUES);

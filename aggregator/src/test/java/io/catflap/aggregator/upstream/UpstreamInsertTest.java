@@ -6,8 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.catflap.aggregator.FakeClickHouse;
 import io.catflap.aggregator.FakeClickHouse.Answer;
+import io.catflap.aggregator.batch.ActiveParts;
+import io.catflap.aggregator.batch.Batch;
 import io.catflap.aggregator.batch.BatchKey;
 import io.catflap.aggregator.batch.BatchMemory;
+import io.catflap.aggregator.batch.BatchWriter;
 import io.catflap.aggregator.batch.Batcher;
 import io.catflap.aggregator.batch.InsertFormat;
 import io.catflap.aggregator.batch.InsertResult;
@@ -31,6 +34,7 @@ import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterEach;
@@ -69,15 +73,28 @@ class UpstreamInsertTest {
         insert(upstream.url(), KEY, i -> i == bad ? "(bad)" : "(" + i + ")", rows, deadlineMillis);
     }
 
-    /** Sends one batch of {@code rows} requests, request i with body {@code body.apply(i)}; waits for every answer. */
+    /**
+     * Sends one batch of {@code rows} requests, request i with body {@code body.apply(i)}; waits for every answer.
+     * They gather in one batch behind a first request of the key that is held in flight, never inserted.
+     */
     private void insert(URI clickhouse, BatchKey key, IntFunction<String> body, int rows, long deadlineMillis)
             throws Exception {
         pool = new UpstreamPool("insert", clickhouse, 4, group, registry);
         UpstreamExchange http = new UpstreamExchange(pool, clickhouse, 5_000);
         UpstreamInsert inserts = new UpstreamInsert(http, new ServerVersionProbe(http, null, null), null, null,
                 deadlineMillis, group, registry, new TrackedTables(10, registry));
-        Batcher batcher = new Batcher(1 << 20, 60_000, 10, ByteBufAllocator.DEFAULT, group.next(), memory, inserts,
-                RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry));
+        AtomicReference<Batch> held = new AtomicReference<>();
+        BatchWriter holdingTheFirst = (batch, done) -> {
+            if (!held.compareAndSet(null, batch)) {
+                inserts.write(batch, done);
+            }
+        };
+        Batcher batcher = new Batcher(1 << 20, 60_000, 25, ActiveParts.NONE, 10, ByteBufAllocator.DEFAULT,
+                group.next(), memory, holdingTheFirst, RowBinaryLayouts.NONE, registry,
+                new TrackedTables(10, registry));
+        ByteBuf first = Unpooled.copiedBuffer(body.apply(0), StandardCharsets.UTF_8);
+        batcher.submit(key, first, r -> { });
+        first.release();
         for (int i = 0; i < rows; i++) {
             int n = i;
             ByteBuf b = Unpooled.copiedBuffer(body.apply(i), StandardCharsets.UTF_8);
@@ -86,6 +103,7 @@ class UpstreamInsertTest {
         }
         batcher.close();
         Waits.until("every request answered", () -> answers.size() == rows);
+        held.get().answer(0, 1, InsertResult.OK);
         Waits.until("the batch is released", () -> memory.held() == 0);
     }
 
