@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.catflap.aggregator.batch.ActiveParts;
 import io.catflap.aggregator.batch.Batch;
 import io.catflap.aggregator.batch.BatchKey;
 import io.catflap.aggregator.batch.BatchMemory;
@@ -36,8 +37,9 @@ class InsertHandlerTest {
     private final EmbeddedChannel clock = new EmbeddedChannel();
     private final List<Batch> written = new CopyOnWriteArrayList<>();
     private final BatchMemory memory = new BatchMemory(1 << 20);
-    private final Batcher batcher = new Batcher(1 << 10, 60_000, 4, ByteBufAllocator.DEFAULT, clock.eventLoop(),
-            memory, (b, done) -> written.add(b), RowBinaryLayouts.NONE, registry, new TrackedTables(10, registry));
+    private final Batcher batcher = new Batcher(1 << 10, 60_000, 25, ActiveParts.NONE, 4, ByteBufAllocator.DEFAULT,
+            clock.eventLoop(), memory, (b, done) -> written.add(b), RowBinaryLayouts.NONE, registry,
+            new TrackedTables(10, registry));
     private final Ingest ingest = new Ingest(null, batcher, null, new BadRequests(registry), TokenTable.none(),
             1 << 20, 1 << 10, null);
     private final EmbeddedChannel ch = new EmbeddedChannel(new InsertHandler(ingest));
