@@ -106,12 +106,17 @@ final class HostileSenders implements AutoCloseable {
 
     /** @param tag run tag of the rows that {@link Kind#NOREAD} connections insert (not the good senders' tag) */
     HostileSenders(Target target, Workload workload, String tag) {
-        if (target.kind() == Target.Kind.LOCAL) {
-            throw new IllegalArgumentException("--hostile is for kitten:// and http:// targets");
-        }
+        requireSupported(target);
         this.target = target;
         this.workload = workload;
         this.tag = tag;
+    }
+
+    /** Refuses a target that hostile connections cannot be aimed at. */
+    static void requireSupported(Target target) {
+        if (target.kind() == Target.Kind.LOCAL) {
+            throw new IllegalArgumentException("--hostile is for kitten:// and http:// targets");
+        }
     }
 
     private static Map<Kind, LongAdder> counters() {

@@ -42,6 +42,12 @@ public final class LoadtestMain implements Callable<Integer> {
             description = "kitten://HOST:PORT, http://HOST:PORT (ClickHouse-compatible) or local://HOST:PORT (client daemon)")
     String target;
 
+    @Option(names = "--compare", paramLabel = "URL", split = ",",
+            description = {"after --target, run the same load (its warm-up and --hostile too) against each of these "
+                    + "targets in turn, each verified under its own run tag (TAG-compare1, ...), then print the figures "
+                    + "side by side with the ratios --target / other; comma-separated or repeated (default: none)"})
+    List<String> compare = new ArrayList<>();
+
     @Option(names = "--preset", paramLabel = "NAME", converter = PresetConverter.class,
             description = "single-rows, proxy-batches, idle-10k, slow-upstream or select-mix; options given override it")
     Preset preset;
@@ -128,6 +134,15 @@ public final class LoadtestMain implements Callable<Integer> {
     @Option(names = "--target-port", paramLabel = "PORT", description = "sample the process listening on this TCP port")
     Integer targetPort;
 
+    @Option(names = "--compare-pid", paramLabel = "PID", split = ",",
+            description = "PIDs of the --compare targets to sample, one per target in the same order (default: none)")
+    List<Long> comparePids = new ArrayList<>();
+
+    @Option(names = "--compare-port", paramLabel = "PORT", split = ",",
+            description = "sample the processes listening on these TCP ports, one per --compare target in the same "
+                    + "order; a --compare-pid wins (default: none)")
+    List<Integer> comparePorts = new ArrayList<>();
+
     @Option(names = "--json", paramLabel = "FILE", description = "also write the summary as JSON to FILE")
     Path json;
 
@@ -204,8 +219,7 @@ public final class LoadtestMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Target t = validate();
-        hostile = hostileText == null ? null : HostileSenders.Spec.parse(hostileText);
+        List<Target> targets = validate();
         String runTag = tag != null ? tag : "lt-" + LocalDateTime.now(ZoneOffset.UTC)
                 .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 16));
         List<String> tables = tableNames();
@@ -221,64 +235,67 @@ public final class LoadtestMain implements Callable<Integer> {
             if (fake != null) {
                 err.println("fake ClickHouse listening on " + fake.url() + ", ingesting " + fakeUpstreamRate + " bytes/s");
             }
-            awaitTarget(t);
-            if (warmupMillis > 0) {
-                err.printf(Locale.ROOT, "warming up for %.1f s (run tag %s-warmup, not counted)%n", warmupMillis / 1000.0, runTag);
-                phase(t, workload(runTag + "-warmup", tables), new Stats(tables.size()), warmupMillis, 0, 0, false);
+            // Every target up and its process found before the first run: a missing one fails now, not a run later.
+            List<Long> pids = new ArrayList<>();
+            for (int i = 0; i < targets.size(); i++) {
+                awaitTarget(targets.get(i));
+                pids.add(pidToSample(i));
             }
             ClickHouseHttp verifyIn = withFake ? null : clickHouse;   // the fake stores nothing
-            if (hostile == null) {
-                RunReport report = measure(t, runTag, tables, verifyIn, fake);
-                out.print(report.text());
-                writeJson(report.toJson());
-                return report.lostRows() > 0 ? EXIT_LOST : 0;
+            boolean comparing = targets.size() > 1;
+            List<TargetOutcome> outcomes = new ArrayList<>();
+            for (int i = 0; i < targets.size(); i++) {
+                Target t = targets.get(i);
+                // Each target's rows under a tag of its own, so that each is verified on its own in the same tables.
+                String targetTag = i == 0 ? runTag : runTag + "-compare" + i;
+                if (comparing) {
+                    err.printf(Locale.ROOT, "target %s: %s (tag %s)%n", Comparison.letter(i), t, targetTag);
+                }
+                TargetOutcome outcome = runOn(t, pids.get(i), targetTag, tables, verifyIn, fake);
+                if (comparing) {
+                    out.printf(Locale.ROOT, "%s=== %s: %s ===%n", i > 0 ? "\n" : "", Comparison.letter(i), t);
+                }
+                out.print(outcome.text());   // as each target finishes: a long comparison shows its progress
+                outcomes.add(outcome);
             }
-            return underAttack(t, runTag, tables, verifyIn, fake);
+            if (comparing) {
+                Comparison comparison = new Comparison(outcomes);
+                out.println();
+                out.print(comparison.text());
+                writeJson(comparison.toJson());
+            } else {
+                writeJson(outcomes.get(0).toJson());
+            }
+            return outcomes.stream().mapToLong(TargetOutcome::lostRows).sum() > 0 ? EXIT_LOST : 0;
         }
     }
 
-    /**
-     * Runs the same load twice, clean and then beside the {@code --hostile} connections, and reports the good
-     * senders' rate under attack as a fraction of the clean rate.
-     */
-    private int underAttack(Target t, String runTag, List<String> tables, ClickHouseHttp clickHouse,
+    /** One target: its warm-up, then the measured run, or with {@code --hostile} a clean run and a run under attack. */
+    private TargetOutcome runOn(Target t, Long pid, String runTag, List<String> tables, ClickHouseHttp clickHouse,
             FakeClickHouse fake) throws Exception {
+        if (warmupMillis > 0) {
+            err.printf(Locale.ROOT, "warming up for %.1f s (run tag %s-warmup, not counted)%n", warmupMillis / 1000.0, runTag);
+            phase(t, workload(runTag + "-warmup", tables), new Stats(tables.size()), warmupMillis, 0, 0, false);
+        }
+        if (hostile == null) {
+            return TargetOutcome.of(measure(t, pid, runTag, tables, clickHouse, fake));
+        }
         err.printf(Locale.ROOT, "clean run (tag %s-clean)%n", runTag);
-        RunReport clean = measure(t, runTag + "-clean", tables, clickHouse, fake);
-        RunReport attacked;
-        Map<String, Object> hostileJson;
-        List<String> hostileLines;
+        RunReport clean = measure(t, pid, runTag + "-clean", tables, clickHouse, fake);
         try (HostileSenders senders = new HostileSenders(t, workload(runTag + "-hostile", tables), runTag + "-hostile")) {
             err.printf(Locale.ROOT, "opening %,d hostile connections (%s)%n", hostile.total(), hostileText);
             senders.start(hostile, waitForTargetMillis);
             err.printf(Locale.ROOT, "run under attack (tag %s)%n", runTag);
-            attacked = measure(t, runTag, tables, clickHouse, fake);
-            hostileJson = senders.toJson();
-            hostileLines = senders.lines();
+            RunReport attacked = measure(t, pid, runTag, tables, clickHouse, fake);
+            return new TargetOutcome(clean, attacked, hostileText, senders.lines(), senders.toJson());
         }
-        double ratio = clean.requestsPerSecond() == 0 ? 0 : attacked.requestsPerSecond() / clean.requestsPerSecond();
-        out.println("== clean ==");
-        out.print(clean.text());
-        out.println();
-        out.println("== under attack: --hostile " + hostileText + " ==");
-        out.print(attacked.text());
-        hostileLines.forEach(line -> out.println("hostile          " + line));
-        out.printf(Locale.ROOT, "%ngood senders under attack: %.2f of clean (%,.0f vs %,.0f requests/s)%n", ratio,
-                attacked.requestsPerSecond(), clean.requestsPerSecond());
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("clean", clean.toJson());
-        m.put("under_attack", attacked.toJson());
-        m.put("hostile", hostileJson);
-        m.put("good_rate_under_attack_vs_clean", ratio);
-        writeJson(m);
-        return clean.lostRows() + attacked.lostRows() > 0 ? EXIT_LOST : 0;
     }
 
     /** One measured phase: the load, the target's and this process's CPU and memory, and delivery verification. */
-    private RunReport measure(Target t, String runTag, List<String> tables, ClickHouseHttp clickHouse,
+    private RunReport measure(Target t, Long pid, String runTag, List<String> tables, ClickHouseHttp clickHouse,
             FakeClickHouse fake) throws Exception {
         Workload workload = workload(runTag, tables);
-        ProcSampler sampler = sampler();
+        ProcSampler sampler = pid == null ? null : ProcSampler.of(pid);
         ProcSampler self = Files.isDirectory(Path.of("/proc/self")) ? ProcSampler.of(ProcessHandle.current().pid()) : null;
         Stats stats = new Stats(tables.size());
         double seconds = phase(t, workload, stats, durationMillis, maxRequests, idle, true, sampler, self);
@@ -350,19 +367,32 @@ public final class LoadtestMain implements Callable<Integer> {
         }
     }
 
-    private Target validate() {
+    /** The targets, {@code --target} first, each checked against the options that only some kinds of target take. */
+    private List<Target> validate() {
         if (target == null) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--target is required");
         }
-        Target t = Target.parse(target);
-        if (format == RowFormat.JSONEACHROW && t.kind() != Target.Kind.HTTP) {
-            throw new IllegalArgumentException("jsoneachrow is for http:// targets only");
+        if (!comparePids.isEmpty() && comparePids.size() != compare.size()
+                || !comparePorts.isEmpty() && comparePorts.size() != compare.size()) {
+            throw new IllegalArgumentException("--compare-pid and --compare-port take one value per --compare target");
         }
-        if (lz4 && t.kind() != Target.Kind.KITTEN) {
-            throw new IllegalArgumentException("--lz4 is for kitten:// targets only");
-        }
-        if (selectShare > 0 && t.kind() == Target.Kind.KITTEN) {
-            throw new IllegalArgumentException("KITTEN carries inserts only: --select-share needs an http:// or local:// target");
+        hostile = hostileText == null ? null : HostileSenders.Spec.parse(hostileText);
+        List<Target> targets = new ArrayList<>();
+        for (String text : concat(target, compare)) {
+            Target t = Target.parse(text);
+            if (format == RowFormat.JSONEACHROW && t.kind() != Target.Kind.HTTP) {
+                throw new IllegalArgumentException("jsoneachrow is for http:// targets only");
+            }
+            if (lz4 && t.kind() != Target.Kind.KITTEN) {
+                throw new IllegalArgumentException("--lz4 is for kitten:// targets only");
+            }
+            if (selectShare > 0 && t.kind() == Target.Kind.KITTEN) {
+                throw new IllegalArgumentException("KITTEN carries inserts only: --select-share needs an http:// or local:// target");
+            }
+            if (hostile != null) {
+                HostileSenders.requireSupported(t);
+            }
+            targets.add(t);
         }
         if (selectShare < 0 || selectShare > 1 || connections < 1 || rowsPerRequest < 1 || idle < 0 || tableCount < 1) {
             throw new IllegalArgumentException("out of range: need connections >= 1, rows-per-request >= 1, tables >= 1, "
@@ -371,7 +401,13 @@ public final class LoadtestMain implements Callable<Integer> {
         if (createTables && clickhouse == null) {
             throw new IllegalArgumentException("--create-tables needs --clickhouse");
         }
-        return t;
+        return targets;
+    }
+
+    private static List<String> concat(String first, List<String> rest) {
+        List<String> all = new ArrayList<>(List.of(first));
+        all.addAll(rest);
+        return all;
     }
 
     private List<String> tableNames() {
@@ -415,16 +451,18 @@ public final class LoadtestMain implements Callable<Integer> {
         }
     }
 
-    private ProcSampler sampler() throws IOException {
-        Long pid = targetPid;
-        if (pid == null && targetPort != null) {
-            OptionalLong found = ProcSampler.pidListeningOn(Path.of("/proc"), targetPort);
+    /** The PID to sample for target {@code index} (0: {@code --target}, then each {@code --compare}), or null. */
+    private Long pidToSample(int index) throws IOException {
+        Long pid = index == 0 ? targetPid : comparePids.isEmpty() ? null : comparePids.get(index - 1);
+        Integer port = index == 0 ? targetPort : comparePorts.isEmpty() ? null : comparePorts.get(index - 1);
+        if (pid == null && port != null) {
+            OptionalLong found = ProcSampler.pidListeningOn(Path.of("/proc"), port);
             if (found.isEmpty()) {
-                throw new IllegalArgumentException("no process of ours listens on port " + targetPort);
+                throw new IllegalArgumentException("no process of ours listens on port " + port);
             }
             pid = found.getAsLong();
         }
-        return pid == null ? null : ProcSampler.of(pid);
+        return pid;
     }
 
     private Map<String, Object> describe(Target t, String runTag, List<String> tables) {

@@ -34,8 +34,35 @@ final class RunReport {
         this.fake = fake;
     }
 
+    String target() {
+        return String.valueOf(run.get("target"));
+    }
+
     double requestsPerSecond() {
         return stats.requests() / seconds;
+    }
+
+    double rowsPerSecond() {
+        return stats.rowsAcked() / seconds;
+    }
+
+    /** The insert latency at quantile {@code q} (0..1) in milliseconds. */
+    double insertLatencyMillis(double q) {
+        return stats.insertLatency.percentile(q) / 1000.0;
+    }
+
+    /** The target's CPU time per answered request; null when the target was not sampled or nothing was answered. */
+    Double cpuMicrosPerRequest() {
+        return target == null || stats.requests() == 0 ? null : 1e6 * target.cpuSeconds() / stats.requests();
+    }
+
+    /** The target's peak RSS; null when it was not sampled. */
+    Double peakRssMib() {
+        return target == null ? null : target.peakRssKib() / 1024.0;
+    }
+
+    boolean verified() {
+        return verification != null;
     }
 
     long lostRows() {
@@ -54,7 +81,7 @@ final class RunReport {
         m.put("errors", stats.errors());
         m.put("requests_per_second", requestsPerSecond());
         m.put("rows_acked", stats.rowsAcked());
-        m.put("rows_per_second", stats.rowsAcked() / seconds);
+        m.put("rows_per_second", rowsPerSecond());
         m.put("row_bytes", stats.rowBytes.sum());
         m.put("reconnects", stats.reconnects.sum());
         m.put("insert_latency_ms", latency(stats.insertLatency));
@@ -71,8 +98,8 @@ final class RunReport {
             t.put("pid", target.pid());
             t.put("cpu_seconds", target.cpuSeconds());
             t.put("cpu_percent_of_one_core", 100 * target.cpuSeconds() / seconds);
-            t.put("cpu_microseconds_per_request", stats.requests() == 0 ? null : 1e6 * target.cpuSeconds() / stats.requests());
-            t.put("peak_rss_mib", target.peakRssKib() / 1024.0);
+            t.put("cpu_microseconds_per_request", cpuMicrosPerRequest());
+            t.put("peak_rss_mib", peakRssMib());
             t.put("final_rss_mib", target.rssKib() / 1024.0);
             m.put("target", t);
         }
@@ -125,8 +152,8 @@ final class RunReport {
                         ? " (" + stats.idleConnected.sum() + " opened, " + stats.idleClosed.sum() + " closed by target)" : ""));
         line(b, "duration", fmt("%.1f s", seconds));
         line(b, "requests", fmt("%,d answered ok (%,.0f/s), %,d errors, %,d reconnects", stats.requests(),
-                stats.requests() / seconds, stats.errors(), stats.reconnects.sum()));
-        line(b, "rows acked", fmt("%,d (%,.0f/s), %.1f MiB of rows sent", stats.rowsAcked(), stats.rowsAcked() / seconds,
+                requestsPerSecond(), stats.errors(), stats.reconnects.sum()));
+        line(b, "rows acked", fmt("%,d (%,.0f/s), %.1f MiB of rows sent", stats.rowsAcked(), rowsPerSecond(),
                 stats.rowBytes.sum() / 1048576.0));
         line(b, "insert latency", latencyText(stats.insertLatency));
         if (stats.selectLatency.count() > 0) {
@@ -135,8 +162,8 @@ final class RunReport {
         if (target != null) {
             line(b, "target cpu", fmt("%.2f s (%.0f%% of a core), %s per request", target.cpuSeconds(),
                     100 * target.cpuSeconds() / seconds,
-                    stats.requests() == 0 ? "-" : fmt("%.1f us", 1e6 * target.cpuSeconds() / stats.requests())));
-            line(b, "target rss", fmt("peak %.1f MiB, final %.1f MiB (pid %d)", target.peakRssKib() / 1024.0,
+                    cpuMicrosPerRequest() == null ? "-" : fmt("%.1f us", cpuMicrosPerRequest())));
+            line(b, "target rss", fmt("peak %.1f MiB, final %.1f MiB (pid %d)", peakRssMib(),
                     target.rssKib() / 1024.0, target.pid()));
         }
         if (harness != null) {

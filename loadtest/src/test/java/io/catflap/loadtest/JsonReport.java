@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -13,7 +14,24 @@ final class JsonReport {
     private final String json;
 
     JsonReport(Path file) throws IOException {
-        this.json = Files.readString(file);
+        this(Files.readString(file));
+    }
+
+    private JsonReport(String json) {
+        this.json = json;
+    }
+
+    /** The report from the first field named {@code key} on: to read the fields that come after it. */
+    JsonReport from(String key) {
+        int at = json.indexOf("\"" + key + "\"");
+        assertTrue(at >= 0, key + " missing in " + json);
+        return new JsonReport(json.substring(at));
+    }
+
+    /** Every field named {@code key} with a whole-number value, in order. */
+    List<Long> numbers(String key) {
+        return Pattern.compile("\"" + key + "\": (\\d+)(?![\\d.])").matcher(json).results()
+                .map(r -> Long.parseLong(r.group(1))).toList();
     }
 
     /** The first field named {@code key} with a whole-number value. */
