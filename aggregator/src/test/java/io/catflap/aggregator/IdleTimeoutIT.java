@@ -100,13 +100,15 @@ class IdleTimeoutIT {
             byte[] f = frame("db.t(a)", "(1)");
             stalled.getOutputStream().write(Arrays.copyOf(f, 5));   // mid-frame: takes the only read permit
             await(() -> readersInUse(agg) == 1);
-            Socket waiter = connect(agg);   // a silent connection would be idle: it sends at once
-            waiter.getOutputStream().write("KITTEN / HTTP/1.1\n\n".getBytes(StandardCharsets.US_ASCII));
+            Socket waiter = connect(agg);   // a silent connection would be idle: it sends handshake and frame at once
+            ByteArrayOutputStream handshakeAndFrame = new ByteArrayOutputStream();
+            handshakeAndFrame.writeBytes("KITTEN / HTTP/1.1\n\n".getBytes(StandardCharsets.US_ASCII));
+            handshakeAndFrame.writeBytes(f);
+            waiter.getOutputStream().write(handshakeAndFrame.toByteArray());
             // the stalled sender is cut after the read deadline, past the idle timeout: the waiter was not idle
             assertClosedByServer(stalled);
             assertEquals(1, readTimeouts(agg, "body"));
             assertTrue(KittenStreams.readHandshakeReply(waiter.getInputStream()).meow(), "the permit came back");
-            waiter.getOutputStream().write(f);
             assertEquals(ResponseFrame.OK, answer(waiter), "answered after waiting longer than the idle timeout");
             try (Socket select = connect(agg)) {
                 select.getOutputStream().write("GET /?query=SELECT%201 HTTP/1.1\r\nHost: x\r\n\r\n"

@@ -43,6 +43,7 @@ public final class ActivePartsReader implements ActiveParts {
     private volatile Map<String, Integer> fullest = Map.of();
     private volatile int partsToDelayInsert = DEFAULT_PARTS_TO_DELAY_INSERT;
     private ScheduledFuture<?> task;
+    private volatile boolean closed;
 
     /** @param user the aggregator's own upstream credentials */
     public ActivePartsReader(UpstreamExchange http, String user, String password) {
@@ -57,6 +58,7 @@ public final class ActivePartsReader implements ActiveParts {
     }
 
     public void close() {
+        closed = true;
         if (task != null) {
             task.cancel(false);
         }
@@ -83,6 +85,10 @@ public final class ActivePartsReader implements ActiveParts {
                 partsToDelayInsert = setting(setting.message(), partsToDelayInsert);
             } else {
                 log.debug("cannot read parts_to_delay_insert: {}", setting.message());
+            }
+            if (closed) {   // the upstream pool is closing: no second query on it
+                reading.set(false);
+                return;
             }
             query(PARTS_QUERY).addListener(p -> {
                 UpstreamReply parts = (UpstreamReply) p.getNow();
