@@ -18,6 +18,7 @@ import io.catflap.aggregator.upstream.TableLayouts;
 import io.catflap.aggregator.upstream.UpstreamExchange;
 import io.catflap.aggregator.upstream.UpstreamInsert;
 import io.catflap.aggregator.upstream.UpstreamPool;
+import io.catflap.protocol.NettyTransport;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
@@ -30,13 +31,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -75,7 +73,7 @@ public final class Aggregator implements AutoCloseable {
     private Aggregator(AggregatorConfig config, PrometheusMeterRegistry registry) {
         this.config = config;
         this.registry = registry;
-        this.group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+        this.group = NettyTransport.CURRENT.group(0);
         this.insertPool = new UpstreamPool("insert", config.clickhouse(), config.maxInserts(), group, registry);
         UpstreamExchange http = new UpstreamExchange(insertPool, config.clickhouse(), config.insertTimeoutMillis());
         ServerVersionProbe version = new ServerVersionProbe(http, config.user(), config.password());
@@ -136,7 +134,7 @@ public final class Aggregator implements AutoCloseable {
     private void bind() throws InterruptedException {
         server = new ServerBootstrap()
                 .group(group)
-                .channel(NioServerSocketChannel.class)
+                .channel(NettyTransport.CURRENT.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .childOption(ChannelOption.TCP_NODELAY, true)
                 // hosts that vanish without a FIN are found by the kernel even while a request waits for its ack

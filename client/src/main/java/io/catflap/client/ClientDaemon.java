@@ -9,6 +9,7 @@ import io.catflap.client.kitten.KittenDestination;
 import io.catflap.client.persist.PersistentLog;
 import io.catflap.client.route.Router;
 import io.catflap.client.route.RoutingConfig;
+import io.catflap.protocol.NettyTransport;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.netty.bootstrap.Bootstrap;
@@ -18,11 +19,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.FixedRecvByteBufAllocator;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioDatagramChannel;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.util.concurrent.Future;
@@ -60,7 +57,7 @@ public final class ClientDaemon implements AutoCloseable {
     private final DaemonConfig config;
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final ClientMetrics metrics = new ClientMetrics(registry);
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final EventLoopGroup group = NettyTransport.CURRENT.group(0);
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(threads("catflap-timer"));
     private final ExecutorService httpClients = Executors.newCachedThreadPool(threads("catflap-http"));
     /**
@@ -88,7 +85,7 @@ public final class ClientDaemon implements AutoCloseable {
         persistent.startSender(new RoutedPersistSink(router));
         Ingest ingest = new Ingest(memory, persistent, router, persistWriters, metrics);
         LocalApiHandler api = new LocalApiHandler(ingest, new QueryForwarder(router, queryStreams));
-        this.http = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        this.http = new ServerBootstrap().group(group).channel(NettyTransport.CURRENT.serverChannel())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -97,7 +94,7 @@ public final class ClientDaemon implements AutoCloseable {
                     }
                 })
                 .bind(config.host(), config.port()).sync().channel();
-        this.udp = new Bootstrap().group(group).channel(NioDatagramChannel.class)
+        this.udp = new Bootstrap().group(group).channel(NettyTransport.CURRENT.datagramChannel())
                 .option(ChannelOption.RECVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(MAX_UDP_PACKET))
                 .handler(new UdpHandler(ingest, metrics))
                 .bind(config.host(), config.port()).sync().channel();

@@ -1,5 +1,6 @@
 package io.catflap.loadtest;
 
+import io.catflap.protocol.NettyTransport;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -8,10 +9,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -40,7 +38,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class FakeClickHouse implements AutoCloseable {
     private static final int MAX_QUERY_BODY_BYTES = 1 << 20;
 
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group = NettyTransport.CURRENT.group(1);
     private final RateLimiter ingest;
     private final Channel server;
     private final LongAdder inserts = new LongAdder();
@@ -50,7 +48,7 @@ public final class FakeClickHouse implements AutoCloseable {
 
     private FakeClickHouse(String host, int port, long bytesPerSecond) throws InterruptedException {
         this.ingest = new RateLimiter(bytesPerSecond);
-        this.server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        this.server = new ServerBootstrap().group(group).channel(NettyTransport.CURRENT.serverChannel())
                 .childHandler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {

@@ -1,6 +1,7 @@
 package io.catflap.loadtest;
 
 import io.catflap.protocol.Handshake;
+import io.catflap.protocol.NettyTransport;
 import io.catflap.protocol.RequestFrame;
 import io.catflap.protocol.RequestFrameEncoder;
 import io.netty.bootstrap.Bootstrap;
@@ -13,11 +14,8 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -97,7 +95,7 @@ final class HostileSenders implements AutoCloseable {
     private final Target target;
     private final Workload workload;
     private final String tag;
-    private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup group = NettyTransport.CURRENT.group(1);
     private final ChannelGroup channels = new DefaultChannelGroup(GlobalEventExecutor.INSTANCE);
     private final Map<Kind, LongAdder> connected = counters();
     private final Map<Kind, LongAdder> closedByTarget = counters();
@@ -145,7 +143,7 @@ final class HostileSenders implements AutoCloseable {
         if (stopping) {
             return;
         }
-        new Bootstrap().group(group).channel(NioSocketChannel.class).remoteAddress(target.address())
+        new Bootstrap().group(group).channel(NettyTransport.CURRENT.socketChannel()).remoteAddress(target.address())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override

@@ -2,6 +2,7 @@ package io.catflap.loadtest;
 
 import io.catflap.protocol.HandshakeReplyDecoder;
 import io.catflap.protocol.Kitten;
+import io.catflap.protocol.NettyTransport;
 import io.catflap.protocol.RequestFrameEncoder;
 import io.catflap.protocol.ResponseFrameDecoder;
 import io.netty.bootstrap.Bootstrap;
@@ -11,11 +12,8 @@ import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.util.concurrent.GlobalEventExecutor;
@@ -60,8 +58,8 @@ final class LoadRun implements AutoCloseable {
         this.budget = new AtomicLong(maxRequests > 0 ? maxRequests : Long.MAX_VALUE);
         this.requestTimeoutMillis = requestTimeoutMillis;
         this.kitten = kitten;
-        this.group = new MultiThreadIoEventLoopGroup(ioThreads, NioIoHandler.newFactory());
-        this.bootstrap = new Bootstrap().group(group).channel(NioSocketChannel.class).remoteAddress(target.address())
+        this.group = NettyTransport.CURRENT.group(ioThreads);
+        this.bootstrap = new Bootstrap().group(group).channel(NettyTransport.CURRENT.socketChannel()).remoteAddress(target.address())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
     }

@@ -3,29 +3,72 @@ package io.catflap.aggregator.batch;
 import io.catflap.protocol.TableSpec;
 import java.util.Collections;
 import java.util.List;
+import java.util.Objects;
 import java.util.SortedMap;
 import java.util.TreeMap;
 
 /**
  * What rows must share to travel in one INSERT: the ClickHouse credentials they arrived with (rows of one user
  * never travel under another's), the target table and columns, the format and every setting that changes how
- * ClickHouse parses them.
+ * ClickHouse parses them. A value: equal keys batch together.
  *
- * @param user     ClickHouse user, or null for the aggregator's own upstream credentials
- * @param password its password (null with a null user)
- * @param table    validated target; a shard suffix is dropped (rows for every shard of a table travel together)
- * @param format   the body's format
- * @param settings URL settings sent with the INSERT (names validated), in a stable order
- * @param contentEncoding the body's Content-Encoding (gzip, deflate), or null; encoded bodies are never merged
+ * <ul>
+ * <li>{@code user}: the ClickHouse user, or null for the aggregator's own upstream credentials; {@code password}
+ *     its password (null with a null user);</li>
+ * <li>{@code table}: the validated target; a shard suffix is dropped (rows for every shard of a table travel
+ *     together);</li>
+ * <li>{@code format}: the body's format;</li>
+ * <li>{@code settings}: URL settings sent with the INSERT (names validated), in a stable order;</li>
+ * <li>{@code contentEncoding}: the body's Content-Encoding (gzip, deflate), or null; encoded bodies are never
+ *     merged.</li>
+ * </ul>
  */
-public record BatchKey(String user, String password, TableSpec table, InsertFormat format,
-                       SortedMap<String, String> settings, String contentEncoding) {
+public final class BatchKey {
+    private final String user;
+    private final String password;
+    private final TableSpec table;
+    private final InsertFormat format;
+    private final SortedMap<String, String> settings;
+    private final String contentEncoding;
+    /** Computed once: every request looks its key up in the batcher's map. */
+    private final int hash;
+    private final String tableName;
 
-    public BatchKey {
-        if (table.shard() != null) {
-            table = new TableSpec(table.database(), table.table(), table.columns(), null);
-        }
-        settings = new TreeMap<>(settings);
+    public BatchKey(String user, String password, TableSpec table, InsertFormat format,
+                    SortedMap<String, String> settings, String contentEncoding) {
+        this.user = user;
+        this.password = password;
+        this.table = table.shard() == null ? table
+                : new TableSpec(table.database(), table.table(), table.columns(), null);
+        this.format = format;
+        this.settings = Collections.unmodifiableSortedMap(new TreeMap<>(settings));
+        this.contentEncoding = contentEncoding;
+        this.hash = Objects.hash(user, password, this.table, format, this.settings, contentEncoding);
+        this.tableName = new TableSpec(table.database(), table.table(), List.of(), null).withoutShard();
+    }
+
+    public String user() {
+        return user;
+    }
+
+    public String password() {
+        return password;
+    }
+
+    public TableSpec table() {
+        return table;
+    }
+
+    public InsertFormat format() {
+        return format;
+    }
+
+    public SortedMap<String, String> settings() {
+        return settings;
+    }
+
+    public String contentEncoding() {
+        return contentEncoding;
     }
 
     /** A key for the aggregator's own credentials and no extra settings (the KITTEN path). */
@@ -40,8 +83,19 @@ public record BatchKey(String user, String password, TableSpec table, InsertForm
 
     /** The table as shown in metrics and status: {@code db.table} without columns. */
     public String tableName() {
-        TableSpec t = new TableSpec(table.database(), table.table(), List.of(), null);
-        return t.withoutShard();
+        return tableName;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o == this || o instanceof BatchKey k && hash == k.hash && table.equals(k.table)
+                && format.equals(k.format) && Objects.equals(user, k.user) && Objects.equals(password, k.password)
+                && settings.equals(k.settings) && Objects.equals(contentEncoding, k.contentEncoding);
+    }
+
+    @Override
+    public int hashCode() {
+        return hash;
     }
 
     @Override

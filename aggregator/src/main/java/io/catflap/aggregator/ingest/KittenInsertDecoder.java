@@ -11,8 +11,10 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.DecoderException;
 import io.netty.handler.codec.MessageToMessageDecoder;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -29,13 +31,16 @@ final class KittenInsertDecoder extends MessageToMessageDecoder<RequestFrame> {
     private final Predicate<TableSpec> access;
     private final boolean dedup;
     private final String token;
+    /** Table strings a connection keeps parsed; past it the memo starts afresh. */
+    static final int MAX_KEYS = 64;
+
     /**
-     * The table string of the last frame let in and its key: a connection mostly writes one table, and parsing the
-     * string into a key costs several times the frame's decoding. Only strings let in are kept (a connection's
-     * access never changes).
+     * The keys of the table strings let in so far, one map per format: a connection mostly writes a few tables,
+     * and parsing a string into a key costs several times the frame's decoding. Only strings let in are kept (a
+     * connection's access never changes).
      */
-    private String lastTable;
-    private BatchKey lastKey;
+    private final Map<String, BatchKey> valuesKeys = new HashMap<>();
+    private final Map<String, BatchKey> rowBinaryKeys = new HashMap<>();
 
     /**
      * @param access which tables the connection may write
@@ -52,12 +57,12 @@ final class KittenInsertDecoder extends MessageToMessageDecoder<RequestFrame> {
     @Override
     protected void decode(ChannelHandlerContext ctx, RequestFrame frame, List<Object> out) {
         ReadGateHandler.requestRead(ctx);   // the frame was read whole
-        String table = frame.table();
-        InsertFormat format = frame.rowBinary() ? InsertFormat.ROW_BINARY : InsertFormat.VALUES;
-        if (lastKey == null || !table.equals(lastTable) || !format.equals(lastKey.format())) {
+        Map<String, BatchKey> keys = frame.rowBinary() ? rowBinaryKeys : valuesKeys;
+        BatchKey key = keys.get(frame.table());
+        if (key == null) {
             TableSpec spec;
             try {
-                spec = TableSpec.parse(table);
+                spec = TableSpec.parse(frame.table());
             } catch (ProtocolException e) {
                 out.add(new Refusal("bad_table", 400, e.getMessage(), false));
                 return;
@@ -67,8 +72,11 @@ final class KittenInsertDecoder extends MessageToMessageDecoder<RequestFrame> {
                         false));
                 return;
             }
-            lastTable = table;
-            lastKey = BatchKey.of(spec, format);
+            if (keys.size() >= MAX_KEYS) {
+                keys.clear();
+            }
+            key = BatchKey.of(spec, frame.rowBinary() ? InsertFormat.ROW_BINARY : InsertFormat.VALUES);
+            keys.put(frame.table(), key);
         }
         ByteBuf body;
         try {
@@ -79,8 +87,8 @@ final class KittenInsertDecoder extends MessageToMessageDecoder<RequestFrame> {
             out.add(new Refusal("bad_lz4", 400, e.getMessage(), false));
             return;
         }
-        DedupWindow.Key key = dedup && frame.idempotencyKey() != null ? DedupWindow.key(token, frame) : null;
-        out.add(new Insert(lastKey, body, true, false, key));
+        DedupWindow.Key dedupKey = dedup && frame.idempotencyKey() != null ? DedupWindow.key(token, frame) : null;
+        out.add(new Insert(key, body, true, false, dedupKey));
     }
 
     /** A frame the codec in front could not decode: the stream is out of step, so it ends after the answer. */

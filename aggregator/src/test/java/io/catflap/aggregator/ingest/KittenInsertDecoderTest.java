@@ -65,13 +65,19 @@ class KittenInsertDecoderTest {
     }
 
     @Test
-    void theKeyOfARepeatedTableStringIsReused() {
-        ch.writeInbound(frame(0, "db.t(a)", "(1)"), frame(0, "db.t(a)", "(2)"));
-        Insert first = ch.readInbound();
-        Insert second = ch.readInbound();
-        assertSame(first.key(), second.key());
-        first.release();
-        second.release();
+    void theKeysOfTheTableStringsAConnectionWritesAreReused() {
+        ch.writeInbound(frame(0, "db.t(a)", "(1)"), frame(0, "db.u(a)", "(2)"), frame(0, "db.t(a)", "(3)"),
+                frame(Kitten.FLAG_ROW_BINARY, "db.t(a)", "x"));
+        Insert t = ch.readInbound();
+        Insert u = ch.readInbound();
+        Insert again = ch.readInbound();
+        Insert rowBinary = ch.readInbound();
+        assertSame(t.key(), again.key());
+        assertEquals("db.u", u.key().tableName());
+        assertEquals(InsertFormat.ROW_BINARY, rowBinary.key().format(), "a table string is parsed per format");
+        for (Insert i : new Insert[] {t, u, again, rowBinary}) {
+            i.release();
+        }
     }
 
     @Test

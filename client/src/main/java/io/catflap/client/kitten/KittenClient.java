@@ -3,6 +3,7 @@ package io.catflap.client.kitten;
 import io.catflap.protocol.FrameCodec;
 import io.catflap.protocol.Kitten;
 import io.catflap.protocol.Lz4Body;
+import io.catflap.protocol.NettyTransport;
 import io.catflap.protocol.ResponseFrame;
 import io.catflap.protocol.ResponseFrameDecoder;
 import io.netty.bootstrap.Bootstrap;
@@ -14,7 +15,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.resolver.NoopAddressResolverGroup;
 import io.netty.util.AttributeKey;
@@ -71,7 +71,7 @@ public final class KittenClient implements AutoCloseable {
         this.options = options;
         this.bootstrap = new Bootstrap()
                 .group(group)
-                .channel(NioSocketChannel.class)
+                .channel(NettyTransport.of(group).socketChannel())
                 // Names are resolved by HostLookup: Netty's default resolver would block the event loop on DNS.
                 .resolver(NoopAddressResolverGroup.INSTANCE)
                 .option(ChannelOption.TCP_NODELAY, true)

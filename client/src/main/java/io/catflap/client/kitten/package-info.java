@@ -2,7 +2,7 @@
  * A KITTEN/MEOW client library for JVM applications, also the daemon's own transport.
  *
  * <pre>{@code
- * EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+ * EventLoopGroup group = NettyTransport.CURRENT.group(1);   // or any NIO or epoll group
  * KittenClient kitten = new KittenClient(group, new InetSocketAddress("agg1", 8124),
  *         KittenOptions.defaults().withBearerToken(token).withLz4(true));
  * kitten.send("db.events(ts,host,v)", false, "(now(),'h1',1),(now(),'h1',2)".getBytes(UTF_8))
