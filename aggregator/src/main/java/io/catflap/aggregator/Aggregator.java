@@ -12,6 +12,7 @@ import io.catflap.aggregator.ingest.ReadDeadlineHandler;
 import io.catflap.aggregator.ingest.ReadGate;
 import io.catflap.aggregator.select.SelectProxyHandler;
 import io.catflap.aggregator.select.SelectUpstream;
+import io.catflap.aggregator.tls.TlsContext;
 import io.catflap.aggregator.upstream.ServerVersionProbe;
 import io.catflap.aggregator.upstream.TableLayouts;
 import io.catflap.aggregator.upstream.UpstreamExchange;
@@ -36,6 +37,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -54,6 +56,8 @@ public final class Aggregator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Aggregator.class);
 
     private final AggregatorConfig config;
+    private final TlsContext listenTls;
+    private final TlsContext upstreamTls;
     private final PrometheusMeterRegistry registry;
     private final EventLoopGroup group;
     private final UpstreamPool insertPool;
@@ -72,9 +76,12 @@ public final class Aggregator implements AutoCloseable {
 
     private Aggregator(AggregatorConfig config, PrometheusMeterRegistry registry) {
         this.config = config;
+        this.listenTls = listenTls(config);
+        this.upstreamTls = upstreamTls(config);
         this.registry = registry;
         this.group = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
-        this.insertPool = new UpstreamPool("insert", config.clickhouse(), config.maxInserts(), group, registry);
+        this.insertPool = new UpstreamPool("insert", config.clickhouse(), upstreamTls, config.maxInserts(), group,
+                registry);
         UpstreamExchange http = new UpstreamExchange(insertPool, config.clickhouse(), config.insertTimeoutMillis());
         ServerVersionProbe version = new ServerVersionProbe(http, config.user(), config.password());
         version.version();
@@ -92,7 +99,7 @@ public final class Aggregator implements AutoCloseable {
         // the body), so the request that finds its table congested still enters the batch, within this bound.
         this.gate = new ReadGate(config.maxReaders(), config.freeReadBudget(), memory::exhausted, registry);
         memory.onRelease(gate::pump);
-        this.selects = new SelectUpstream(config.clickhouse(), config.maxSelects(), group, registry);
+        this.selects = new SelectUpstream(config.clickhouse(), upstreamTls, config.maxSelects(), group, registry);
         BadRequests bad = new BadRequests(registry);
         this.ingest = new Ingest(gate, batcher, inserts, bad, config.tokens(), config.maxRequestBytes(),
                 config.batchBytes(), () -> new SelectProxyHandler(selects));
@@ -105,10 +112,30 @@ public final class Aggregator implements AutoCloseable {
         Counter unwritableClosed = Counter.builder("catflap.connections.unwritable_closed")
                 .description("Connections closed because their answers stayed unread past the unwritable timeout")
                 .register(registry);
-        this.pipelines = new Pipelines(ingest, config.readTimeoutMillis(), config.minReadRate(),
+        this.pipelines = new Pipelines(ingest, listenTls, config.readTimeoutMillis(), config.minReadRate(),
                 new ReadDeadlineHandler.Timeouts(registry), config.unwritableTimeoutMillis(), unwritableClosed,
                 config.idleTimeoutMillis(), idleClosed);
         this.status = new AggregatorStatus(config, batcher, gate, memory, connections, insertPool, selects);
+    }
+
+    private static TlsContext listenTls(AggregatorConfig c) {
+        if (c.tlsCertificate() == null) {
+            if (c.tlsClientCa() != null) {
+                throw new IllegalArgumentException("a client CA needs TLS on the data port (a certificate and key)");
+            }
+            return null;
+        }
+        return TlsContext.server(c.tlsCertificate(), c.tlsKey(), c.tlsClientCa(), c.tlsClientAuth());
+    }
+
+    private static TlsContext upstreamTls(AggregatorConfig c) {
+        if (!UpstreamPool.https(c.clickhouse())) {
+            if (c.clickhouseCa() != null) {
+                throw new IllegalArgumentException("a ClickHouse CA needs an https:// URL: " + c.clickhouse());
+            }
+            return null;
+        }
+        return TlsContext.client(c.clickhouseCa());
     }
 
     /** Starts an aggregator with a fresh registry. */
@@ -157,7 +184,8 @@ public final class Aggregator implements AutoCloseable {
         if (config.admin() != null) {
             admin = AdminServer.start(config.admin(), group, registry, status);
         }
-        log.info("catflap aggregator listening on {} (admin {}), upstream {}", server.localAddress(),
+        log.info("catflap aggregator listening on {}{} (admin {}), upstream {}", server.localAddress(),
+                listenTls == null ? "" : " with TLS by " + SslContext.defaultServerProvider(),
                 admin == null ? "off" : admin.port(), config.clickhouse());
     }
 

@@ -40,8 +40,37 @@ public final class AggregatorMain implements Callable<Integer> {
 
     @Option(names = "--clickhouse", paramLabel = "URL", defaultValue = "http://127.0.0.1:8123",
             description = "ClickHouse HTTP interface (default ${DEFAULT-VALUE}: the server this aggregator sits next "
-                    + "to).")
+                    + "to). https://HOST:PORT speaks TLS to its https_port (8443 when no port is given).")
     URI clickhouse;
+
+    @Option(names = "--clickhouse-ca", paramLabel = "FILE",
+            description = "CA certificates (PEM) that an https --clickhouse must present a certificate of (for its "
+                    + "host name) signed by (default: the JVM's trust store). Re-read on SIGHUP.")
+    Path clickhouseCa;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "Certificate chain (PEM, the server's first) for TLS on --listen, with --tls-key: KITTEN "
+                    + "and HTTP clients must then connect with TLS; a handshake gets --read-timeout. Re-read on "
+                    + "SIGHUP for new connections. Default: none, plaintext (as kittenhouse).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "Private key of --tls-cert (unencrypted PKCS#8 PEM; 'openssl pkcs8 -topk8 -nocrypt' "
+                    + "converts others). Re-read on SIGHUP.")
+    Path tlsKey;
+
+    @Option(names = "--tls-client-ca", paramLabel = "FILE",
+            description = "CA certificates (PEM) that client certificates are checked against; a verified "
+                    + "certificate's subject is the connection's identity. Re-read on SIGHUP. Default: none, "
+                    + "clients are not asked for a certificate.")
+    Path tlsClientCa;
+
+    @Option(names = "--tls-client-auth", paramLabel = "MODE", defaultValue = AggregatorConfig.DEFAULT_TLS_CLIENT_AUTH,
+            description = "With --tls-client-ca: 'require' a certificate of every client, or take it when one is "
+                    + "presented: 'optional' (default ${DEFAULT-VALUE}: a CA given means connections are to be "
+                    + "identified; 'optional' admits clients without one, e.g. token holders while certificates "
+                    + "roll out).")
+    String tlsClientAuth;
 
     @Option(names = "--user", paramLabel = "NAME", defaultValue = "${env:CATFLAP_CLICKHOUSE_USER}",
             description = "ClickHouse user for requests without credentials of their own (KITTEN); default "
@@ -133,8 +162,9 @@ public final class AggregatorMain implements Callable<Integer> {
             converter = DurationConverter.class,
             description = "Each phase of a request being read (HTTP head or KITTEN handshake, then body or frame) "
                     + "gets this long, plus 1 s per --min-read-rate bytes received; a sender that falls behind loses "
-                    + "its read permit and its connection (HTTP: 408 first). Default ${DEFAULT-VALUE}, as Apache's "
-                    + "mod_reqtimeout: several TCP retransmissions on a lossy link.")
+                    + "its read permit and its connection (HTTP: 408 first). A TLS handshake gets this long in all. "
+                    + "Default ${DEFAULT-VALUE}, as Apache's mod_reqtimeout: several TCP retransmissions on a lossy "
+                    + "link.")
     Duration readTimeout;
 
     @Option(names = "--min-read-rate", paramLabel = "BYTES", defaultValue = "500",
@@ -208,6 +238,10 @@ public final class AggregatorMain implements Callable<Integer> {
                 .listen(address(listen))
                 .admin("off".equals(admin) ? null : address(admin))
                 .clickhouse(clickhouse)
+                .clickhouseCa(clickhouseCa)
+                .tls(tlsCert, tlsKey)
+                .tlsClientCa(tlsClientCa)
+                .tlsClientAuth(AggregatorConfig.clientAuth(tlsClientAuth))
                 .user(blankToNull(user))
                 .password(blankToNull(password))
                 .maxReaders(maxReaders)
