@@ -39,6 +39,7 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -187,6 +188,34 @@ public final class Aggregator implements AutoCloseable {
         log.info("catflap aggregator listening on {}{} (admin {}), upstream {}", server.localAddress(),
                 listenTls == null ? "" : " with TLS by " + SslContext.defaultServerProvider(),
                 admin == null ? "off" : admin.port(), config.clickhouse());
+    }
+
+    /**
+     * Reads the files it was given again (on SIGHUP): the tokens, the data port's certificate, key and client CA, and
+     * the CA ClickHouse is checked against. Connections opened from now on get what was read; open connections keep
+     * theirs, so none is dropped. A file that does not load is logged, and what it was to replace stays.
+     */
+    public void reload() {
+        config.tokens().file().ifPresent(f -> reload("tokens from " + f, config.tokens()::reload));
+        if (listenTls != null) {
+            reload("the data port's TLS", listenTls::reload);   // its error names the files
+        }
+        if (upstreamTls != null) {
+            reload("the TLS towards ClickHouse", upstreamTls::reload);
+        }
+    }
+
+    private interface Reload {
+        void run() throws IOException;
+    }
+
+    private static void reload(String what, Reload reload) {
+        try {
+            reload.run();
+            log.info("reloaded {}", what);
+        } catch (IOException | IllegalArgumentException e) {
+            log.error("reloading {} failed, keeping what was loaded before: {}", what, e.getMessage());
+        }
     }
 
     /** The data port (KITTEN and HTTP). */

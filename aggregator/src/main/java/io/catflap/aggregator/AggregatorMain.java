@@ -15,13 +15,16 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /** {@code catflap-aggregator}: the command line around {@link Aggregator}. */
 @Command(name = "catflap-aggregator", mixinStandardHelpOptions = true, version = "catflap aggregator 0.1.0",
         sortOptions = false, usageHelpWidth = 110,
         description = "Takes small INSERTs over KITTEN and ClickHouse HTTP on one port, merges them per table and "
                 + "writes them to ClickHouse with a bounded number of concurrent inserts. Every option can also be "
-                + "set in the --config file (key = long option name without dashes).")
+                + "set in the --config file (key = long option name without dashes). SIGHUP re-reads the files of "
+                + "--tokens, --tls-cert, --tls-key, --tls-client-ca and --clickhouse-ca without dropping a "
+                + "connection; SIGTERM stops gracefully.")
 public final class AggregatorMain implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file whose keys are the long option "
@@ -203,7 +206,8 @@ public final class AggregatorMain implements Callable<Integer> {
     @Option(names = "--tokens", paramLabel = "FILE",
             description = "Bearer tokens, one per line: '<token> <db.table|db.*|*>[, ...]'. When given, KITTEN "
                     + "clients and HTTP clients without ClickHouse credentials must present one (default: none "
-                    + "required, as kittenhouse).")
+                    + "required, as kittenhouse). Re-read on SIGHUP: new KITTEN handshakes and HTTP requests are "
+                    + "checked against the new tokens; open KITTEN connections keep the tables they were given.")
     Path tokens;
 
     public static void main(String[] args) {
@@ -266,6 +270,7 @@ public final class AggregatorMain implements Callable<Integer> {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         AdminServer.bindJvmMetrics(registry);
         Aggregator aggregator = Aggregator.start(c, registry);
+        Signal.handle(new Signal("HUP"), sig -> aggregator.reload());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             aggregator.close();

@@ -1,6 +1,7 @@
 package io.catflap.aggregator;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
@@ -15,8 +16,12 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.security.cert.X509Certificate;
 import java.util.List;
+import javax.net.ssl.SSLSocket;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -35,6 +40,9 @@ class TlsIT {
 
     @TempDir
     static Path dir;
+    private static TestCertificates certs;
+    private static Path liveCert;
+    private static Path liveKey;
     private static ClickHouseServer ch;
     private static Aggregator agg;
     private static HttpClient https;
@@ -42,12 +50,14 @@ class TlsIT {
 
     @BeforeAll
     static void start() throws Exception {
-        TestCertificates certs = TestCertificates.create(dir);
+        certs = TestCertificates.create(dir);
         TestCertificates.Pem clickhouse = certs.server("clickhouse");
         ch = ClickHouseServer.withHttps(clickhouse.certificate(), clickhouse.privateKey());
-        TestCertificates.Pem aggregator = certs.server("aggregator");
+        liveCert = dir.resolve("live.crt");
+        liveKey = dir.resolve("live.key");
+        install(certs.server("aggregator-1"));
         agg = Aggregator.start(TestAggregators.local(ch.httpsUrl()).clickhouseCa(certs.ca())
-                .tls(aggregator.certificate(), aggregator.privateKey()).readTimeoutMillis(1000)
+                .tls(liveCert, liveKey).readTimeoutMillis(1000)
                 .flushIntervalMillis(50));
         https = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).sslContext(certs.trustingContext())
                 .build();
@@ -106,6 +116,38 @@ class TlsIT {
         }
         assertEquals(before + 1, TestAggregators.badRequests(agg, "tls_handshake"));
         assertEquals(List.of(), warnings());
+    }
+
+    @Test
+    void aReloadGivesNewConnectionsTheNewCertificateAndABadFileKeepsIt() throws Exception {
+        assertEquals("CN=aggregator-1", serverCertificate());
+        install(certs.server("aggregator-2"));
+        agg.reload();
+        assertEquals("CN=aggregator-2", serverCertificate());
+        assertEquals(List.of(), warnings());
+
+        Files.writeString(liveKey, "not a key");
+        agg.reload();
+        assertEquals("CN=aggregator-2", serverCertificate());
+        assertEquals(1, warnings().size(), warnings().toString());
+        assertTrue(warnings().get(0).startsWith("reloading the data port's TLS failed") && warnings().get(0)
+                .contains(liveKey.toString()), warnings().get(0));
+        install(certs.server("aggregator-1"));
+        agg.reload();
+    }
+
+    private static void install(TestCertificates.Pem pem) throws Exception {
+        Files.copy(pem.certificate(), liveCert, StandardCopyOption.REPLACE_EXISTING);
+        Files.copy(pem.privateKey(), liveKey, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The subject of the certificate a new connection to the data port is shown. */
+    private static String serverCertificate() throws Exception {
+        try (SSLSocket s = (SSLSocket) certs.trustingContext().getSocketFactory().createSocket("127.0.0.1",
+                agg.port())) {
+            s.startHandshake();
+            return ((X509Certificate) s.getSession().getPeerCertificates()[0]).getSubjectX500Principal().getName();
+        }
     }
 
     private static URI query(String sql) {
