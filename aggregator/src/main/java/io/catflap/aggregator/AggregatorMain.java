@@ -47,8 +47,8 @@ public final class AggregatorMain implements Callable<Integer> {
     URI clickhouse;
 
     @Option(names = "--clickhouse-ca", paramLabel = "FILE",
-            description = "CA certificates (PEM) that an https --clickhouse must present a certificate of (for its "
-                    + "host name) signed by (default: the JVM's trust store). Re-read on SIGHUP.")
+            description = "CA certificates (PEM) that the certificate of an https --clickhouse must be signed by; it "
+                    + "must name the URL's host (default: the JVM's trust store). Re-read on SIGHUP.")
     Path clickhouseCa;
 
     @Option(names = "--tls-cert", paramLabel = "FILE",
@@ -69,10 +69,9 @@ public final class AggregatorMain implements Callable<Integer> {
     Path tlsClientCa;
 
     @Option(names = "--tls-client-auth", paramLabel = "MODE", defaultValue = AggregatorConfig.DEFAULT_TLS_CLIENT_AUTH,
-            description = "With --tls-client-ca: 'require' a certificate of every client, or take it when one is "
-                    + "presented: 'optional' (default ${DEFAULT-VALUE}: a CA given means connections are to be "
-                    + "identified; 'optional' admits clients without one, e.g. token holders while certificates "
-                    + "roll out).")
+            description = "With --tls-client-ca: 'require' every client to present a certificate, or make it "
+                    + "'optional' (default ${DEFAULT-VALUE}: a CA given means connections are to be identified; "
+                    + "'optional' admits clients without one, e.g. token holders while certificates roll out).")
     String tlsClientAuth;
 
     @Option(names = "--user", paramLabel = "NAME", defaultValue = "${env:CATFLAP_CLICKHOUSE_USER}",

@@ -70,7 +70,7 @@ public final class UpstreamPool implements AutoCloseable {
         String host = host(clickhouse);
         int port = port(clickhouse);
         if (https(clickhouse) != (tls != null)) {
-            throw new IllegalArgumentException("TLS is for https URLs only: " + clickhouse);
+            throw new IllegalArgumentException("TLS goes with an https URL, and only with one: " + clickhouse);
         }
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
