@@ -27,6 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLHandshakeException;
 
@@ -191,21 +193,28 @@ class KittenClientTest {
         assertEquals(1, CH.count(table, "id = 1 AND s = '" + payload + "'"));
     }
 
+    /** TLS carries KITTEN, and the HTTP side (health checks, fallback, queries) shares the context. */
     @Test
     void tlsCarriesKittenAndAnUntrustedCertificateIsAnErrorNotAFallback(@TempDir Path dir, @TempDir Path otherDir)
             throws Exception {
         TestCertificates certs = TestCertificates.create(dir);
         TestCertificates.Pem cert = certs.server("aggregator");
+        KittenOptions tls = KittenOptions.defaults().withTls(KittenOptions.tls(certs.ca(), null, null));
         String table = table();
+        ExecutorService http = Executors.newCachedThreadPool();
         try (Aggregator aggregator = Aggregator.start(config().tls(cert.certificate(), cert.privateKey()));
-             KittenClient client = client(aggregator, KittenOptions.defaults()
-                     .withTls(KittenOptions.tls(certs.ca(), null, null)));
+             KittenClient client = client(aggregator, tls);
+             KittenDestination destination = new KittenDestination("127.0.0.1:" + aggregator.port(), group, http,
+                     tls, Duration.ofHours(1));
              KittenClient untrusting = client(aggregator, KittenOptions.defaults()
                      .withTls(KittenOptions.tls(TestCertificates.create(otherDir).ca(), null, null)))) {
             assertTrue(client.send(table + "(id,s)", false, bytes("(1,'tls')")).get(60, TimeUnit.SECONDS).ok());
+            destination.checkAlive().get(60, TimeUnit.SECONDS);   // SELECT 42 over HTTPS, through to ClickHouse
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> untrusting.send(table + "(id,s)", false, bytes("(2,'no')")).get(60, TimeUnit.SECONDS));
             assertInstanceOf(SSLHandshakeException.class, e.getCause());
+        } finally {
+            http.shutdownNow();
         }
         assertEquals(1, CH.count(table));
     }
