@@ -13,6 +13,7 @@ import io.catflap.aggregator.ingest.ReadGate;
 import io.catflap.aggregator.select.SelectProxyHandler;
 import io.catflap.aggregator.select.SelectUpstream;
 import io.catflap.aggregator.upstream.ActivePartsReader;
+import io.catflap.aggregator.tls.TlsContext;
 import io.catflap.aggregator.upstream.ServerVersionProbe;
 import io.catflap.aggregator.upstream.TableLayouts;
 import io.catflap.aggregator.upstream.UpstreamExchange;
@@ -35,7 +36,9 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
@@ -53,6 +56,8 @@ public final class Aggregator implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Aggregator.class);
 
     private final AggregatorConfig config;
+    private final TlsContext listenTls;
+    private final TlsContext upstreamTls;
     private final PrometheusMeterRegistry registry;
     private final EventLoopGroup group;
     private final UpstreamPool insertPool;
@@ -72,9 +77,12 @@ public final class Aggregator implements AutoCloseable {
 
     private Aggregator(AggregatorConfig config, PrometheusMeterRegistry registry) {
         this.config = config;
+        this.listenTls = listenTls(config);
+        this.upstreamTls = upstreamTls(config);
         this.registry = registry;
         this.group = NettyTransport.CURRENT.group(0);
-        this.insertPool = new UpstreamPool("insert", config.clickhouse(), config.maxInserts(), group, registry);
+        this.insertPool = new UpstreamPool("insert", config.clickhouse(), upstreamTls, config.maxInserts(), group,
+                registry);
         UpstreamExchange http = new UpstreamExchange(insertPool, config.clickhouse(), config.insertTimeoutMillis());
         ServerVersionProbe version = new ServerVersionProbe(http, config.user(), config.password());
         version.version();
@@ -94,7 +102,7 @@ public final class Aggregator implements AutoCloseable {
         // the body), so the request that finds its table congested still enters the batch, within this bound.
         this.gate = new ReadGate(config.maxReaders(), config.freeReadBudget(), memory::exhausted, registry);
         memory.onRelease(gate::pump);
-        this.selects = new SelectUpstream(config.clickhouse(), config.maxSelects(), group, registry);
+        this.selects = new SelectUpstream(config.clickhouse(), upstreamTls, config.maxSelects(), group, registry);
         BadRequests bad = new BadRequests(registry);
         this.ingest = new Ingest(gate, batcher, inserts, bad, config.tokens(), config.maxRequestBytes(),
                 config.batchBytes(), () -> new SelectProxyHandler(selects));
@@ -107,10 +115,30 @@ public final class Aggregator implements AutoCloseable {
         Counter unwritableClosed = Counter.builder("catflap.connections.unwritable_closed")
                 .description("Connections closed because their answers stayed unread past the unwritable timeout")
                 .register(registry);
-        this.pipelines = new Pipelines(ingest, config.readTimeoutMillis(), config.minReadRate(),
+        this.pipelines = new Pipelines(ingest, listenTls, config.readTimeoutMillis(), config.minReadRate(),
                 new ReadDeadlineHandler.Timeouts(registry), config.unwritableTimeoutMillis(), unwritableClosed,
                 config.idleTimeoutMillis(), idleClosed);
         this.status = new AggregatorStatus(config, batcher, gate, memory, connections, insertPool, selects);
+    }
+
+    private static TlsContext listenTls(AggregatorConfig c) {
+        if (c.tlsCertificate() == null) {
+            if (c.tlsClientCa() != null) {
+                throw new IllegalArgumentException("a client CA needs TLS on the data port (a certificate and key)");
+            }
+            return null;
+        }
+        return TlsContext.server(c.tlsCertificate(), c.tlsKey(), c.tlsClientCa(), c.tlsClientAuth());
+    }
+
+    private static TlsContext upstreamTls(AggregatorConfig c) {
+        if (!UpstreamPool.https(c.clickhouse())) {
+            if (c.clickhouseCa() != null) {
+                throw new IllegalArgumentException("a ClickHouse CA needs an https:// URL: " + c.clickhouse());
+            }
+            return null;
+        }
+        return TlsContext.client(c.clickhouseCa());
     }
 
     /** Starts an aggregator with a fresh registry. */
@@ -159,8 +187,37 @@ public final class Aggregator implements AutoCloseable {
         if (config.admin() != null) {
             admin = AdminServer.start(config.admin(), group, registry, status);
         }
-        log.info("catflap aggregator listening on {} (admin {}), upstream {}", server.localAddress(),
+        log.info("catflap aggregator listening on {}{} (admin {}), upstream {}", server.localAddress(),
+                listenTls == null ? "" : " with TLS by " + SslContext.defaultServerProvider(),
                 admin == null ? "off" : admin.port(), config.clickhouse());
+    }
+
+    /**
+     * Reads the files it was given again (on SIGHUP): the tokens, the data port's certificate, key and client CA, and
+     * the CA ClickHouse is checked against. Connections opened from now on get what was read; open connections keep
+     * theirs, so none is dropped. A file that does not load is logged, and what it was to replace stays.
+     */
+    public void reload() {
+        config.tokens().file().ifPresent(f -> reload("tokens from " + f, config.tokens()::reload));
+        if (listenTls != null) {
+            reload("the data port's TLS", listenTls::reload);   // its error names the files
+        }
+        if (upstreamTls != null) {
+            reload("the TLS towards ClickHouse", upstreamTls::reload);
+        }
+    }
+
+    private interface Reload {
+        void run() throws IOException;
+    }
+
+    private static void reload(String what, Reload reload) {
+        try {
+            reload.run();
+            log.info("reloaded {}", what);
+        } catch (IOException | IllegalArgumentException e) {
+            log.error("reloading {} failed, keeping what was loaded before: {}", what, e.getMessage());
+        }
     }
 
     /** The data port (KITTEN and HTTP). */

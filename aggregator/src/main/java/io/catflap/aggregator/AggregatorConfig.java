@@ -2,8 +2,11 @@ package io.catflap.aggregator;
 
 import io.catflap.aggregator.ingest.TokenTable;
 import io.catflap.protocol.Kitten;
+import io.netty.handler.ssl.ClientAuth;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Path;
+import java.util.Locale;
 import java.util.Objects;
 
 /**
@@ -64,6 +67,12 @@ public final class AggregatorConfig {
      */
     public static final long DEFAULT_FREE_READ_BUDGET = 32L << 20;
 
+    /**
+     * Whether clients must present a certificate when a client CA is given: giving one means connections are to be
+     * identified; {@code optional} also admits clients without one (e.g. token holders while certificates roll out).
+     */
+    public static final String DEFAULT_TLS_CLIENT_AUTH = "require";
+
     private InetSocketAddress listen = new InetSocketAddress("127.0.0.1", 8124);
     private InetSocketAddress admin = new InetSocketAddress("127.0.0.1", 8125);
     private URI clickhouse = URI.create("http://127.0.0.1:8123");
@@ -90,6 +99,11 @@ public final class AggregatorConfig {
     private TokenTable tokens = TokenTable.none();
     private int maxTrackedTables = DEFAULT_MAX_TRACKED_TABLES;
     private long freeReadBudget = DEFAULT_FREE_READ_BUDGET;
+    private Path tlsCertificate;
+    private Path tlsKey;
+    private Path tlsClientCa;
+    private ClientAuth tlsClientAuth = clientAuth(DEFAULT_TLS_CLIENT_AUTH);
+    private Path clickhouseCa;
 
     public InetSocketAddress listen() {
         return listen;
@@ -342,6 +356,66 @@ public final class AggregatorConfig {
 
     public AggregatorConfig tokens(TokenTable v) {
         tokens = Objects.requireNonNull(v);
+        return this;
+    }
+
+    /** The data port's certificate chain (PEM); null: no TLS. */
+    public Path tlsCertificate() {
+        return tlsCertificate;
+    }
+
+    /** The private key (PKCS#8 PEM) of {@link #tlsCertificate()}. */
+    public Path tlsKey() {
+        return tlsKey;
+    }
+
+    /** TLS on the data port with {@code certificate} and {@code key} (PEM files), or none when both are null. */
+    public AggregatorConfig tls(Path certificate, Path key) {
+        if ((certificate == null) != (key == null)) {
+            throw new IllegalArgumentException("a TLS certificate and its key go together: " + certificate + ", "
+                    + key);
+        }
+        tlsCertificate = certificate;
+        tlsKey = key;
+        return this;
+    }
+
+    /** CA certificates (PEM) that client certificates are checked against; null: clients are not asked for one. */
+    public Path tlsClientCa() {
+        return tlsClientCa;
+    }
+
+    public AggregatorConfig tlsClientCa(Path v) {
+        tlsClientCa = v;
+        return this;
+    }
+
+    /** With {@link #tlsClientCa()}: whether a client must present a certificate or may. */
+    public ClientAuth tlsClientAuth() {
+        return tlsClientAuth;
+    }
+
+    public AggregatorConfig tlsClientAuth(ClientAuth v) {
+        tlsClientAuth = Objects.requireNonNull(v);
+        return this;
+    }
+
+    /** {@code optional} or {@code require}, as on the command line. */
+    public static ClientAuth clientAuth(String mode) {
+        return switch (mode.strip().toLowerCase(Locale.ROOT)) {
+            case "optional" -> ClientAuth.OPTIONAL;
+            case "require" -> ClientAuth.REQUIRE;
+            default -> throw new IllegalArgumentException("expected 'optional' or 'require': " + mode);
+        };
+    }
+
+    /** CA certificates (PEM) an https ClickHouse must be signed by; null: the JVM's trust store. */
+    public Path clickhouseCa() {
+        return clickhouseCa;
+    }
+
+    public AggregatorConfig clickhouseCa(Path v) {
+        clickhouseCa = v;
         return this;
     }
 

@@ -15,13 +15,16 @@ import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import sun.misc.Signal;
 
 /** {@code catflap-aggregator}: the command line around {@link Aggregator}. */
 @Command(name = "catflap-aggregator", mixinStandardHelpOptions = true, version = "catflap aggregator 0.1.0",
         sortOptions = false, usageHelpWidth = 110,
         description = "Takes small INSERTs over KITTEN and ClickHouse HTTP on one port, merges them per table and "
                 + "writes them to ClickHouse with a bounded number of concurrent inserts. Every option can also be "
-                + "set in the --config file (key = long option name without dashes).")
+                + "set in the --config file (key = long option name without dashes). SIGHUP re-reads the files of "
+                + "--tokens, --tls-cert, --tls-key, --tls-client-ca and --clickhouse-ca without dropping a "
+                + "connection; SIGTERM stops gracefully.")
 public final class AggregatorMain implements Callable<Integer> {
 
     @Option(names = "--config", paramLabel = "FILE", description = "Properties file whose keys are the long option "
@@ -40,8 +43,36 @@ public final class AggregatorMain implements Callable<Integer> {
 
     @Option(names = "--clickhouse", paramLabel = "URL", defaultValue = "http://127.0.0.1:8123",
             description = "ClickHouse HTTP interface (default ${DEFAULT-VALUE}: the server this aggregator sits next "
-                    + "to).")
+                    + "to). https://HOST:PORT speaks TLS to its https_port (8443 when no port is given).")
     URI clickhouse;
+
+    @Option(names = "--clickhouse-ca", paramLabel = "FILE",
+            description = "CA certificates (PEM) that the certificate of an https --clickhouse must be signed by; it "
+                    + "must name the URL's host (default: the JVM's trust store). Re-read on SIGHUP.")
+    Path clickhouseCa;
+
+    @Option(names = "--tls-cert", paramLabel = "FILE",
+            description = "Certificate chain (PEM, the server's first) for TLS on --listen, with --tls-key: KITTEN "
+                    + "and HTTP clients must then connect with TLS; a handshake gets --read-timeout. Re-read on "
+                    + "SIGHUP for new connections. Default: none, plaintext (as kittenhouse).")
+    Path tlsCert;
+
+    @Option(names = "--tls-key", paramLabel = "FILE",
+            description = "Private key of --tls-cert (unencrypted PKCS#8 PEM; 'openssl pkcs8 -topk8 -nocrypt' "
+                    + "converts others). Re-read on SIGHUP.")
+    Path tlsKey;
+
+    @Option(names = "--tls-client-ca", paramLabel = "FILE",
+            description = "CA certificates (PEM) that client certificates are checked against; a verified "
+                    + "certificate's subject is the connection's identity. Re-read on SIGHUP. Default: none, "
+                    + "clients are not asked for a certificate.")
+    Path tlsClientCa;
+
+    @Option(names = "--tls-client-auth", paramLabel = "MODE", defaultValue = AggregatorConfig.DEFAULT_TLS_CLIENT_AUTH,
+            description = "With --tls-client-ca: 'require' every client to present a certificate, or make it "
+                    + "'optional' (default ${DEFAULT-VALUE}: a CA given means connections are to be identified; "
+                    + "'optional' admits clients without one, e.g. token holders while certificates roll out).")
+    String tlsClientAuth;
 
     @Option(names = "--user", paramLabel = "NAME", defaultValue = "${env:CATFLAP_CLICKHOUSE_USER}",
             description = "ClickHouse user for requests without credentials of their own (KITTEN); default "
@@ -142,8 +173,9 @@ public final class AggregatorMain implements Callable<Integer> {
             converter = DurationConverter.class,
             description = "Each phase of a request being read (HTTP head or KITTEN handshake, then body or frame) "
                     + "gets this long, plus 1 s per --min-read-rate bytes received; a sender that falls behind loses "
-                    + "its read permit and its connection (HTTP: 408 first). Default ${DEFAULT-VALUE}, as Apache's "
-                    + "mod_reqtimeout: several TCP retransmissions on a lossy link.")
+                    + "its read permit and its connection (HTTP: 408 first). A TLS handshake gets this long in all. "
+                    + "Default ${DEFAULT-VALUE}, as Apache's mod_reqtimeout: several TCP retransmissions on a lossy "
+                    + "link.")
     Duration readTimeout;
 
     @Option(names = "--min-read-rate", paramLabel = "BYTES", defaultValue = "500",
@@ -182,7 +214,8 @@ public final class AggregatorMain implements Callable<Integer> {
     @Option(names = "--tokens", paramLabel = "FILE",
             description = "Bearer tokens, one per line: '<token> <db.table|db.*|*>[, ...]'. When given, KITTEN "
                     + "clients and HTTP clients without ClickHouse credentials must present one (default: none "
-                    + "required, as kittenhouse).")
+                    + "required, as kittenhouse). Re-read on SIGHUP: new KITTEN handshakes and HTTP requests are "
+                    + "checked against the new tokens; open KITTEN connections keep the tables they were given.")
     Path tokens;
 
     public static void main(String[] args) {
@@ -217,6 +250,10 @@ public final class AggregatorMain implements Callable<Integer> {
                 .listen(address(listen))
                 .admin("off".equals(admin) ? null : address(admin))
                 .clickhouse(clickhouse)
+                .clickhouseCa(clickhouseCa)
+                .tls(tlsCert, tlsKey)
+                .tlsClientCa(tlsClientCa)
+                .tlsClientAuth(AggregatorConfig.clientAuth(tlsClientAuth))
                 .user(blankToNull(user))
                 .password(blankToNull(password))
                 .maxReaders(maxReaders)
@@ -242,6 +279,7 @@ public final class AggregatorMain implements Callable<Integer> {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         AdminServer.bindJvmMetrics(registry);
         Aggregator aggregator = Aggregator.start(c, registry);
+        Signal.handle(new Signal("HUP"), sig -> aggregator.reload());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             aggregator.close();

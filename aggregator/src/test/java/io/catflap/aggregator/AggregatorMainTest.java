@@ -32,6 +32,9 @@ class AggregatorMainTest {
         assertEquals(Duration.ofMinutes(1), m.idleTimeout);
         assertEquals(AggregatorConfig.DEFAULT_IDLE_TIMEOUT_MILLIS, m.idleTimeout.toMillis());
         assertNull(m.tokens);
+        assertNull(m.tlsCert);
+        assertEquals(new AggregatorConfig().tlsClientAuth(), AggregatorConfig.clientAuth(m.tlsClientAuth));
+        assertThrows(IllegalArgumentException.class, () -> AggregatorConfig.clientAuth("none"));
     }
 
     @Test

@@ -120,6 +120,27 @@ public final class ClientMain implements Callable<Integer> {
                     + "Saves network at a little CPU.")
     boolean lz4;
 
+    @Option(names = "--aggregator-tls", defaultValue = "false",
+            description = "Speak TLS to every destination: KITTEN, the ClickHouse HTTP fallback, health checks and "
+                    + "forwarded queries (catflap aggregators with --tls-cert, or ClickHouse's https_port). Default: "
+                    + "plaintext, which every kittenhouse server speaks.")
+    boolean aggregatorTls;
+
+    @Option(names = "--tls-ca",
+            description = "With --aggregator-tls: CA certificates (PEM) that a destination's certificate, for the name "
+                    + "it is reached by, must be signed by (default: the JVM's trust store).")
+    Path tlsCa;
+
+    @Option(names = "--tls-cert",
+            description = "With --aggregator-tls: a client certificate (PEM) for aggregators that ask who connects "
+                    + "(their --tls-client-ca), with --tls-key. Default: none.")
+    Path tlsCert;
+
+    @Option(names = "--tls-key",
+            description = "Private key of --tls-cert (unencrypted PKCS#8 PEM; 'openssl pkcs8 -topk8 -nocrypt' converts "
+                    + "others).")
+    Path tlsKey;
+
     @Option(names = "--health-check-sec", defaultValue = "30",
             description = "A destination taken out after an I/O error is probed with SELECT 42 every this many seconds "
                     + "plus up to as much jitter (default: ${DEFAULT-VALUE}, kittenhouse's 30-60 s).")
@@ -136,7 +157,7 @@ public final class ClientMain implements Callable<Integer> {
                 new PersistOptions(maxFileSize, Duration.ofSeconds(rotateIntervalSec), FsyncPolicy.parse(fsync),
                         markAsDone, maxSendSize, Duration.ofMillis(fsyncIntervalMs)),
                 admin.equals("off") ? null : resolved(admin),
-                KittenOptions.defaults().withBearerToken(bearerToken()).withLz4(lz4),
+                kittenOptions(),
                 bufferBytes, maxMemoryBytes, Duration.ofSeconds(healthCheckSec), Duration.ofSeconds(kittenRecheckSec));
         ClientDaemon daemon = new ClientDaemon(cfg);
         Signal.handle(new Signal("HUP"), sig -> {
@@ -155,6 +176,17 @@ public final class ClientMain implements Callable<Integer> {
         }, "catflap-shutdown"));
         stopped.await();
         return 0;
+    }
+
+    private KittenOptions kittenOptions() throws IOException {
+        KittenOptions kitten = KittenOptions.defaults().withBearerToken(bearerToken()).withLz4(lz4);
+        if (aggregatorTls) {
+            return kitten.withTls(KittenOptions.tls(tlsCa, tlsCert, tlsKey));
+        }
+        if (tlsCa != null || tlsCert != null || tlsKey != null) {
+            throw new IllegalArgumentException("--tls-ca, --tls-cert and --tls-key go with --aggregator-tls");
+        }
+        return kitten;
     }
 
     private String bearerToken() throws IOException {

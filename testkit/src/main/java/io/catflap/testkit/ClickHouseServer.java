@@ -43,13 +43,19 @@ public final class ClickHouseServer {
     private static IllegalStateException sharedFailure;
 
     private final URI httpUrl;
+    private final URI httpsUrl;
     private final URI endpoint;
     private final String authorization;
     private final HttpClient http;
     private final String version;
 
     private ClickHouseServer(URI httpUrl) {
+        this(httpUrl, null);
+    }
+
+    private ClickHouseServer(URI httpUrl, URI httpsUrl) {
         this.httpUrl = httpUrl;
+        this.httpsUrl = httpsUrl;
         // Credentials travel in a header; the request URI carries none.
         this.endpoint = URI.create(httpUrl.getScheme() + "://" + httpUrl.getRawAuthority()
                 .substring(httpUrl.getRawAuthority().lastIndexOf('@') + 1) + "/");
@@ -83,6 +89,25 @@ public final class ClickHouseServer {
             throw sharedFailure;
         }
         return shared;
+    }
+
+    /**
+     * A server of its own that also answers HTTPS at {@link #httpsUrl()} with {@code certificate} and
+     * {@code privateKey} (PEM files), for tests of TLS towards ClickHouse; stopped when the JVM exits. Started from
+     * the local {@code clickhouse-server} binary only: without one the calling test is aborted (skipped).
+     */
+    public static ClickHouseServer withHttps(Path certificate, Path privateKey) {
+        if (skipping()) {
+            Assumptions.abort("tests that need ClickHouse are skipped (-D" + MODE_PROPERTY + "=skip)");
+        }
+        Path binary = LocalClickHouse.findBinary().orElse(null);
+        Assumptions.assumeTrue(binary != null, "a ClickHouse with HTTPS needs the local clickhouse-server binary");
+        LocalClickHouse local = LocalClickHouse.start(binary, new LocalClickHouse.Https(certificate, privateKey));
+        stopAtExit(local);
+        ClickHouseServer server = new ClickHouseServer(URI.create("http://127.0.0.1:" + local.httpPort()),
+                URI.create("https://127.0.0.1:" + local.httpsPort()));
+        server.execute("CREATE DATABASE IF NOT EXISTS " + TEST_DATABASE);
+        return server;
     }
 
     /** Whether tests that need ClickHouse are skipped ({@code -Dcatflap.clickhouse=skip}). */
@@ -133,6 +158,11 @@ public final class ClickHouseServer {
     /** The server's HTTP interface, e.g. {@code http://127.0.0.1:41234} (with user info if it needs credentials). */
     public URI httpUrl() {
         return httpUrl;
+    }
+
+    /** The server's HTTPS interface, e.g. {@code https://127.0.0.1:41235}; null unless from {@link #withHttps}. */
+    public URI httpsUrl() {
+        return httpsUrl;
     }
 
     public String host() {

@@ -14,13 +14,15 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * A {@code clickhouse-server} process of the local installation, running in a fresh temporary directory on free
- * loopback ports with the minimal configuration in this package's {@code config.xml} / {@code users.xml}.
+ * loopback ports with the minimal configuration in this package's {@code config.xml} / {@code users.xml}, and
+ * {@code https.xml} for a server that also answers HTTPS.
  *
  * <p>The server is started through a small shell watchdog that SIGKILLs it and removes the directory once the
  * JVM that started it is gone, so a test JVM killed with SIGKILL leaves nothing behind either.
@@ -44,11 +46,17 @@ final class LocalClickHouse implements AutoCloseable {
     private final Path dir;
     private final Process watchdog;
     private final int httpPort;
+    private final int httpsPort;
 
-    private LocalClickHouse(Path dir, Process watchdog, int httpPort) {
+    /** A certificate and its private key (PEM) for the server's HTTPS port. */
+    record Https(Path certificate, Path privateKey) {
+    }
+
+    private LocalClickHouse(Path dir, Process watchdog, int httpPort, int httpsPort) {
         this.dir = dir;
         this.watchdog = watchdog;
         this.httpPort = httpPort;
+        this.httpsPort = httpsPort;
     }
 
     /** The server binary from PATH or the Debian package's location, if installed. */
@@ -65,7 +73,12 @@ final class LocalClickHouse implements AutoCloseable {
 
     /** Starts a server and waits until it answers {@code /ping}; retries on fresh ports if it does not come up. */
     static LocalClickHouse start(Path binary) {
-        return start(binary, Path.of(System.getProperty("java.io.tmpdir")), ProcessHandle.current().pid());
+        return start(binary, null);
+    }
+
+    /** As {@link #start(Path)}, also answering HTTPS with {@code https}'s certificate unless it is null. */
+    static LocalClickHouse start(Path binary, Https https) {
+        return start(binary, Path.of(System.getProperty("java.io.tmpdir")), ProcessHandle.current().pid(), https);
     }
 
     /**
@@ -73,10 +86,14 @@ final class LocalClickHouse implements AutoCloseable {
      * the life of process {@code ownerPid} instead of this JVM.
      */
     static LocalClickHouse start(Path binary, Path parent, long ownerPid) {
+        return start(binary, parent, ownerPid, null);
+    }
+
+    private static LocalClickHouse start(Path binary, Path parent, long ownerPid, Https https) {
         IllegalStateException failure = null;
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
             try {
-                return startOnce(binary, parent, ownerPid);
+                return startOnce(binary, parent, ownerPid, https);
             } catch (IllegalStateException e) {
                 if (failure == null) {
                     failure = e;
@@ -88,16 +105,24 @@ final class LocalClickHouse implements AutoCloseable {
         throw failure;
     }
 
-    private static LocalClickHouse startOnce(Path binary, Path parent, long ownerPid) {
+    private static LocalClickHouse startOnce(Path binary, Path parent, long ownerPid, Https https) {
         Path dir;
         int httpPort = freePort();
-        int tcpPort = freePort();
+        int httpsPort = https == null ? -1 : freePort();
         try {
             dir = Files.createTempDirectory(parent, "catflap-clickhouse-");
             Files.createDirectories(dir.resolve("log"));
             Files.createDirectories(dir.resolve("data"));
-            writeConfig("config.xml", dir, httpPort, tcpPort);
-            writeConfig("users.xml", dir, httpPort, tcpPort);
+            Map<String, String> vars = Map.of("${DIR}", dir.toString(), "${HTTP_PORT}", Integer.toString(httpPort),
+                    "${TCP_PORT}", Integer.toString(freePort()));
+            writeConfig("config.xml", dir.resolve("config.xml"), vars);
+            writeConfig("users.xml", dir.resolve("users.xml"), vars);
+            if (https != null) {
+                writeConfig("https.xml", Files.createDirectories(dir.resolve("config.d")).resolve("https.xml"),
+                        Map.of("${HTTPS_PORT}", Integer.toString(httpsPort),
+                                "${CERTIFICATE}", https.certificate().toAbsolutePath().toString(),
+                                "${PRIVATE_KEY}", https.privateKey().toAbsolutePath().toString()));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare a ClickHouse directory", e);
         }
@@ -112,7 +137,7 @@ final class LocalClickHouse implements AutoCloseable {
             deleteRecursively(dir);
             throw new UncheckedIOException("cannot start " + binary, e);
         }
-        LocalClickHouse server = new LocalClickHouse(dir, watchdog, httpPort);
+        LocalClickHouse server = new LocalClickHouse(dir, watchdog, httpPort, httpsPort);
         try {
             server.awaitPing();
             return server;
@@ -126,6 +151,11 @@ final class LocalClickHouse implements AutoCloseable {
 
     int httpPort() {
         return httpPort;
+    }
+
+    /** -1 unless started with {@link Https}. */
+    int httpsPort() {
+        return httpsPort;
     }
 
     Path dir() {
@@ -186,18 +216,19 @@ final class LocalClickHouse implements AutoCloseable {
         deleteRecursively(dir);
     }
 
-    private static void writeConfig(String name, Path dir, int httpPort, int tcpPort) throws IOException {
-        String template;
+    /** Writes resource {@code name} to {@code target} with each of {@code vars}' keys replaced by its value. */
+    private static void writeConfig(String name, Path target, Map<String, String> vars) throws IOException {
+        String text;
         try (InputStream in = LocalClickHouse.class.getResourceAsStream(name)) {
             if (in == null) {
                 throw new IOException("missing resource " + name);
             }
-            template = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
-        String text = template.replace("${DIR}", dir.toString())
-                .replace("${HTTP_PORT}", Integer.toString(httpPort))
-                .replace("${TCP_PORT}", Integer.toString(tcpPort));
-        Files.writeString(dir.resolve(name), text);
+        for (Map.Entry<String, String> v : vars.entrySet()) {
+            text = text.replace(v.getKey(), v.getValue());
+        }
+        Files.writeString(target, text);
     }
 
     private static int freePort() {

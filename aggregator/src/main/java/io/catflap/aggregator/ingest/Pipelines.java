@@ -1,5 +1,6 @@
 package io.catflap.aggregator.ingest;
 
+import io.catflap.aggregator.tls.TlsContext;
 import io.catflap.protocol.RequestFrameDecoder;
 import io.catflap.protocol.ResponseFrameEncoder;
 import io.catflap.protocol.TableSpec;
@@ -7,6 +8,8 @@ import io.micrometer.core.instrument.Counter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
+import io.netty.handler.ssl.SslHandler;
+import java.nio.channels.ClosedChannelException;
 import java.util.function.Predicate;
 
 /**
@@ -14,7 +17,7 @@ import java.util.function.Predicate;
  * From the socket inwards:
  *
  * <pre>
- * every connection:  gate → read-deadline → unwritable → sniffer → pipeline-depth → idle
+ * every connection:  [tls →] gate → read-deadline → unwritable → sniffer → pipeline-depth → idle
  * the sniffer becomes, for KITTEN:
  *                    kitten-handshake, and after MEOW:
  *                    frame-encoder, frame-decoder | pipeline-depth → idle | kitten-reply, kitten-insert → insert
@@ -27,9 +30,18 @@ import java.util.function.Predicate;
  * {@link Refusal}s), which the one {@link InsertHandler} takes to batching or to a streamed insert. Its
  * {@link InsertReply}s go out through the protocol's reply encoder. HTTP requests that are not inserts pass the
  * insert handler to the select proxy.
+ *
+ * <p>With TLS, {@code tls} comes first, so every handler behind it sees plaintext: the read gate and the read
+ * deadline count request bytes, not records. Its handshake is bounded by the read timeout; one that fails (a
+ * plaintext sender, an untrusted client certificate, a stall) closes the connection, counted as a bad request
+ * {@code tls_handshake}, and its exception ends at the sniffer, which is still in place.
  */
 public final class Pipelines {
+    /** Pipeline name of the TLS handler. */
+    public static final String TLS = "tls";
+
     private final Ingest ingest;
+    private final TlsContext tls;
     private final long readTimeoutMillis;
     private final long minReadRate;
     private final ReadDeadlineHandler.Timeouts readTimeouts;
@@ -39,15 +51,18 @@ public final class Pipelines {
     private final Counter idleClosed;
 
     /**
+     * @param tls                     the data port's TLS, or null for plaintext
      * @param readTimeoutMillis       how long a request may take to arrive before the {@link ReadDeadlineHandler}
-     *                                applies {@code minReadRate} (bytes per second)
+     *                                applies {@code minReadRate} (bytes per second); also how long a TLS handshake
+     *                                may take
      * @param unwritableTimeoutMillis how long answers may stay unread ({@link UnwritableTimeoutHandler})
      * @param idleTimeoutMillis       how long a connection may idle between requests ({@link IdleTimeoutHandler})
      */
-    public Pipelines(Ingest ingest, long readTimeoutMillis, long minReadRate, ReadDeadlineHandler.Timeouts readTimeouts,
-                     long unwritableTimeoutMillis, Counter unwritableClosed, long idleTimeoutMillis,
-                     Counter idleClosed) {
+    public Pipelines(Ingest ingest, TlsContext tls, long readTimeoutMillis, long minReadRate,
+                     ReadDeadlineHandler.Timeouts readTimeouts, long unwritableTimeoutMillis,
+                     Counter unwritableClosed, long idleTimeoutMillis, Counter idleClosed) {
         this.ingest = ingest;
+        this.tls = tls;
         this.readTimeoutMillis = readTimeoutMillis;
         this.minReadRate = minReadRate;
         this.readTimeouts = readTimeouts;
@@ -63,6 +78,15 @@ public final class Pipelines {
 
     /** A new connection, before its first bytes said what it speaks. */
     public void connection(ChannelPipeline p) {
+        if (tls != null) {
+            SslHandler ssl = tls.serverHandler(p.channel(), readTimeoutMillis);
+            ssl.handshakeFuture().addListener(f -> {
+                if (!f.isSuccess() && !(f.cause() instanceof ClosedChannelException)) {   // a peer that left is not bad
+                    ingest.bad().count("tls_handshake");
+                }
+            });
+            p.addLast(TLS, ssl);
+        }
         p.addLast(ReadGateHandler.NAME, new ReadGateHandler(ingest.gate(), ingest.bad()))
                 .addLast(ReadDeadlineHandler.NAME, new ReadDeadlineHandler(readTimeoutMillis, minReadRate,
                         readTimeouts))

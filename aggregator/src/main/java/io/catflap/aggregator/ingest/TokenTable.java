@@ -19,13 +19,17 @@ import java.util.function.Predicate;
  * 9f1c2e    logs.*, metrics.events
  * </pre>
  * A table without a database matches patterns without one ({@code events}, {@code *}). No file: no token needed.
+ * A table loaded from a file can {@link #reload} it: handshakes and requests from then on are checked against the
+ * new tokens, while a KITTEN connection keeps the tables its handshake's token was given.
  */
 public final class TokenTable {
-    private static final TokenTable NONE = new TokenTable(null);
+    private static final TokenTable NONE = new TokenTable(null, null);
 
-    private final Map<String, Predicate<TableSpec>> tokens;
+    private final Path file;
+    private volatile Map<String, Predicate<TableSpec>> tokens;
 
-    private TokenTable(Map<String, Predicate<TableSpec>> tokens) {
+    private TokenTable(Path file, Map<String, Predicate<TableSpec>> tokens) {
+        this.file = file;
         this.tokens = tokens;
     }
 
@@ -34,12 +38,36 @@ public final class TokenTable {
         return NONE;
     }
 
+    /** @throws IllegalArgumentException naming the bad line */
     public static TokenTable load(Path file) throws IOException {
-        return parse(Files.readAllLines(file, StandardCharsets.UTF_8));
+        return new TokenTable(file, read(file));
     }
 
     /** @throws IllegalArgumentException naming the bad line */
     public static TokenTable parse(List<String> lines) {
+        return new TokenTable(null, entries(lines));
+    }
+
+    /** The file the tokens were loaded from; empty for {@link #none()} and {@link #parse}. */
+    public Optional<Path> file() {
+        return Optional.ofNullable(file);
+    }
+
+    /**
+     * Reads {@link #file()} again.
+     *
+     * @throws IOException              when it cannot be read; the tokens stay as they were
+     * @throws IllegalArgumentException naming the bad line; the tokens stay as they were
+     */
+    public void reload() throws IOException {
+        tokens = read(file);
+    }
+
+    private static Map<String, Predicate<TableSpec>> read(Path file) throws IOException {
+        return entries(Files.readAllLines(file, StandardCharsets.UTF_8));
+    }
+
+    private static Map<String, Predicate<TableSpec>> entries(List<String> lines) {
         Map<String, Predicate<TableSpec>> tokens = new HashMap<>();
         for (int i = 0; i < lines.size(); i++) {
             String line = lines.get(i).strip();
@@ -56,7 +84,7 @@ public final class TokenTable {
             }
             tokens.put(parts[0], allowed);
         }
-        return new TokenTable(Map.copyOf(tokens));
+        return Map.copyOf(tokens);
     }
 
     private static Predicate<TableSpec> matcher(String pattern) {
@@ -76,9 +104,10 @@ public final class TokenTable {
 
     /** The tables {@code token} may write to; empty if the token is unknown (or missing while required). */
     public Optional<Predicate<TableSpec>> access(String tokenOrNull) {
-        if (tokens == null) {
+        Map<String, Predicate<TableSpec>> current = tokens;
+        if (current == null) {
             return Optional.of(t -> true);
         }
-        return tokenOrNull == null ? Optional.empty() : Optional.ofNullable(tokens.get(tokenOrNull));
+        return tokenOrNull == null ? Optional.empty() : Optional.ofNullable(current.get(tokenOrNull));
     }
 }

@@ -1,5 +1,6 @@
 package io.catflap.aggregator.select;
 
+import io.catflap.aggregator.tls.TlsContext;
 import io.catflap.aggregator.upstream.UpstreamPool;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -33,8 +34,10 @@ public final class SelectUpstream implements AutoCloseable {
     private final Counter retries;
     private final MeterRegistry registry;
 
-    public SelectUpstream(URI clickhouse, int maxSelects, EventLoopGroup group, MeterRegistry registry) {
-        this.pool = new UpstreamPool("select", clickhouse, maxSelects, group, registry);
+    /** @param tls for an https URL: whom to trust (null for http) */
+    public SelectUpstream(URI clickhouse, TlsContext tls, int maxSelects, EventLoopGroup group,
+                          MeterRegistry registry) {
+        this.pool = new UpstreamPool("select", clickhouse, tls, maxSelects, group, registry);
         this.host = clickhouse.getPort() > 0 ? clickhouse.getHost() + ":" + clickhouse.getPort() : clickhouse.getHost();
         this.registry = registry;
         this.requests = Counter.builder("catflap.select.requests")

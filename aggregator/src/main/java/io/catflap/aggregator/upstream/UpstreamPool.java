@@ -1,5 +1,6 @@
 package io.catflap.aggregator.upstream;
 
+import io.catflap.aggregator.tls.TlsContext;
 import io.catflap.protocol.NettyTransport;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -12,6 +13,7 @@ import io.netty.channel.pool.AbstractChannelPoolHandler;
 import io.netty.channel.pool.ChannelHealthChecker;
 import io.netty.channel.pool.FixedChannelPool;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.ImmediateEventExecutor;
@@ -28,7 +30,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * that neither can starve the other.
  *
  * <p>Contract: {@link #acquire()} completes with an active channel whose pipeline holds only an
- * {@link HttpClientCodec} named {@value #CODEC}. The caller adds its own handlers, sends exactly one request and,
+ * {@link HttpClientCodec} named {@value #CODEC} (behind an {@link SslHandler} whose handshake completed, towards an
+ * https URL). The caller adds its own handlers, sends exactly one request and,
  * once the response's {@code LastHttpContent} arrived, removes its handlers and calls {@link #release(Channel)}.
  * On any error the caller closes the channel and still releases it (the pool then drops it).
  *
@@ -41,6 +44,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class UpstreamPool implements AutoCloseable {
     /** Name of the HTTP client codec in every pooled channel's pipeline. */
     public static final String CODEC = "codec";
+    /** Name of the TLS handler in front of the codec, towards an https URL. */
+    static final String TLS = "tls";
     /** Below ClickHouse's default keep_alive_timeout of 3 s. */
     static final long IDLE_TIMEOUT_MILLIS = 2_000;
     private static final int CONNECT_TIMEOUT_MILLIS = 5_000;
@@ -54,22 +59,31 @@ public final class UpstreamPool implements AutoCloseable {
     private final MeterRegistry registry;
     private final List<Meter> meters;
 
-    public UpstreamPool(String name, URI clickhouse, int maxConnections, EventLoopGroup group,
+    /** @param tls for an https URL: whom to trust (null for http) */
+    public UpstreamPool(String name, URI clickhouse, TlsContext tls, int maxConnections, EventLoopGroup group,
                         MeterRegistry registry) {
         if (maxConnections < 1) {
             throw new IllegalArgumentException("maxConnections must be >= 1: " + maxConnections);
         }
         this.name = Objects.requireNonNull(name, "name");
         this.registry = registry;
+        String host = host(clickhouse);
+        int port = port(clickhouse);
+        if (https(clickhouse) != (tls != null)) {
+            throw new IllegalArgumentException("TLS goes with an https URL, and only with one: " + clickhouse);
+        }
         Bootstrap bootstrap = new Bootstrap()
                 .group(group)
                 .channel(NettyTransport.of(group).socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_MILLIS)
-                .remoteAddress(host(clickhouse), port(clickhouse));
+                .remoteAddress(host, port);
         this.pool = new FixedChannelPool(bootstrap, new AbstractChannelPoolHandler() {
             @Override
             public void channelCreated(Channel ch) {
+                if (tls != null) {
+                    ch.pipeline().addLast(TLS, tls.clientHandler(ch, host, port));
+                }
                 ch.pipeline().addLast(CODEC, new HttpClientCodec());
             }
         }, FRESH, null, -1, maxConnections, Integer.MAX_VALUE, true, false);
@@ -93,21 +107,37 @@ public final class UpstreamPool implements AutoCloseable {
         return ch.eventLoop().newSucceededFuture(fresh);
     };
 
-    /** FIFO-queued; completes with a keep-alive channel whose pipeline holds only the HTTP client codec. */
+    /**
+     * FIFO-queued; completes with a keep-alive channel whose pipeline holds only the HTTP client codec (and TLS, its
+     * handshake done: a TLS failure is a failure to connect, not one of the request).
+     */
     public Future<Channel> acquire() {
         queued.incrementAndGet();
         // the counters change before the caller sees the channel, so they never lag behind what callers hold
         Promise<Channel> leased = ImmediateEventExecutor.INSTANCE.newPromise();
         pool.acquire().addListener(done -> {
             queued.decrementAndGet();
-            if (done.isSuccess()) {
-                Channel ch = (Channel) done.getNow();
-                ch.attr(LEASED).set(Boolean.TRUE);
-                inFlight.incrementAndGet();
-                leased.setSuccess(ch);
-            } else {
+            if (!done.isSuccess()) {
                 leased.setFailure(done.cause());
+                return;
             }
+            Channel ch = (Channel) done.getNow();
+            ch.attr(LEASED).set(Boolean.TRUE);
+            inFlight.incrementAndGet();
+            SslHandler tls = (SslHandler) ch.pipeline().get(TLS);
+            if (tls == null) {
+                leased.setSuccess(ch);
+                return;
+            }
+            tls.handshakeFuture().addListener(handshake -> {
+                if (handshake.isSuccess()) {
+                    leased.setSuccess(ch);
+                } else {
+                    ch.close();
+                    release(ch);
+                    leased.setFailure(handshake.cause());
+                }
+            });
         });
         return leased;
     }
@@ -151,13 +181,16 @@ public final class UpstreamPool implements AutoCloseable {
         return host;
     }
 
+    /** ClickHouse's default ports: {@code http_port} 8123, {@code https_port} 8443. */
     private static int port(URI uri) {
-        if (uri.getPort() > 0) {
-            return uri.getPort();
+        return uri.getPort() > 0 ? uri.getPort() : https(uri) ? 8443 : 8123;
+    }
+
+    /** Whether {@code uri} is https; other schemes than http are refused. */
+    public static boolean https(URI uri) {
+        if (!"http".equalsIgnoreCase(uri.getScheme()) && !"https".equalsIgnoreCase(uri.getScheme())) {
+            throw new IllegalArgumentException("expected an http:// or https:// ClickHouse URL: " + uri);
         }
-        if ("https".equalsIgnoreCase(uri.getScheme())) {
-            throw new IllegalArgumentException("https upstreams are not supported: " + uri);
-        }
-        return 8123;
+        return "https".equalsIgnoreCase(uri.getScheme());
     }
 }

@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.catflap.protocol.TableSpec;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class TokenTableTest {
 
@@ -30,6 +34,21 @@ class TokenTableTest {
     void noFileNeedsNoToken() {
         assertFalse(TokenTable.none().required());
         assertTrue(TokenTable.none().access(null).orElseThrow().test(TableSpec.parse("t")));
+    }
+
+    @Test
+    void aReloadReadsTheFileAgainAndABadFileKeepsTheTokens(@TempDir Path dir) throws Exception {
+        Path file = Files.writeString(dir.resolve("tokens"), "old *\n");
+        TokenTable t = TokenTable.load(file);
+        Files.writeString(file, "old *\nnew logs.*\n");
+        t.reload();
+        assertTrue(t.access("new").orElseThrow().test(TableSpec.parse("logs.x")));
+        Files.writeString(file, "old *\nlonely\n");
+        assertThrows(IllegalArgumentException.class, t::reload);
+        assertTrue(t.access("new").isPresent());
+        Files.delete(file);
+        assertThrows(IOException.class, t::reload);
+        assertTrue(t.access("old").isPresent());
     }
 
     @Test

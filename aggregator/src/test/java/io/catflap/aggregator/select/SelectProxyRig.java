@@ -19,7 +19,7 @@ final class SelectProxyRig implements AutoCloseable {
     private final LoopbackServer server;
 
     SelectProxyRig(URI clickhouse, int maxSelects) throws InterruptedException {
-        upstream = new SelectUpstream(clickhouse, maxSelects, group, registry);
+        upstream = new SelectUpstream(clickhouse, null, maxSelects, group, registry);
         server = new LoopbackServer(group, p -> p.addLast(new HttpServerCodec(), new SelectProxyHandler(upstream)));
     }
 

@@ -42,7 +42,7 @@ class ActivePartsReaderTest {
         int limit = Integer.parseInt(ch.query("SELECT value FROM system.merge_tree_settings"
                 + " WHERE name = 'parts_to_delay_insert' FORMAT TSV").strip());
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        UpstreamPool pool = new UpstreamPool("insert", ch.httpUrl(), 2, group, new SimpleMeterRegistry());
+        UpstreamPool pool = new UpstreamPool("insert", ch.httpUrl(), null, 2, group, new SimpleMeterRegistry());
         try {
             ActivePartsReader reader = new ActivePartsReader(new UpstreamExchange(pool, ch.httpUrl(), 5_000), null,
                     null);

@@ -79,7 +79,7 @@ class UpstreamInsertTest {
      */
     private void insert(URI clickhouse, BatchKey key, IntFunction<String> body, int rows, long deadlineMillis)
             throws Exception {
-        pool = new UpstreamPool("insert", clickhouse, 4, group, registry);
+        pool = new UpstreamPool("insert", clickhouse, null, 4, group, registry);
         UpstreamExchange http = new UpstreamExchange(pool, clickhouse, 5_000);
         UpstreamInsert inserts = new UpstreamInsert(http, new ServerVersionProbe(http, null, null), null, null,
                 deadlineMillis, group, registry, new TrackedTables(10, registry));

@@ -26,7 +26,7 @@ class UpstreamPoolTest {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         try (FakeClickHouse upstream = new FakeClickHouse(r -> FakeClickHouse.Answer.ok(0));
-             UpstreamPool pool = new UpstreamPool("insert", upstream.url(), 2, group, registry)) {
+             UpstreamPool pool = new UpstreamPool("insert", upstream.url(), null, 2, group, registry)) {
             List<Future<Channel>> acquired = new ArrayList<>();
             for (int i = 0; i < 5; i++) {
                 acquired.add(pool.acquire());
@@ -58,7 +58,8 @@ class UpstreamPoolTest {
     void releasingTwiceFreesOneSlot() throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try (FakeClickHouse upstream = new FakeClickHouse(r -> FakeClickHouse.Answer.ok(0));
-             UpstreamPool pool = new UpstreamPool("insert", upstream.url(), 1, group, new SimpleMeterRegistry())) {
+             UpstreamPool pool = new UpstreamPool("insert", upstream.url(), null, 1, group,
+                     new SimpleMeterRegistry())) {
             Channel a = pool.acquire().get(5, TimeUnit.SECONDS);
             pool.release(a);
             pool.release(a);
@@ -80,7 +81,7 @@ class UpstreamPoolTest {
         try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
             port = s.getLocalPort();
         }
-        try (UpstreamPool pool = new UpstreamPool("select", URI.create("http://127.0.0.1:" + port), 1, group,
+        try (UpstreamPool pool = new UpstreamPool("select", URI.create("http://127.0.0.1:" + port), null, 1, group,
                 new SimpleMeterRegistry())) {
             Future<Channel> f = pool.acquire().await();
             assertFalse(f.isSuccess());

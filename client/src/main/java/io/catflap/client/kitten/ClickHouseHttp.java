@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import javax.net.ssl.SSLContext;
 
 /**
  * Plain ClickHouse HTTP towards one server ({@code host:port}): the fallback for inserts when the peer does not speak
@@ -30,11 +31,13 @@ public final class ClickHouseHttp {
     /**
      * @param bearerToken sent as {@code Authorization: Bearer} (a catflap aggregator with tokens asks HTTP clients for
      *                    one too); null sends none, as ClickHouse itself expects
+     * @param tls         HTTPS with this context; null: HTTP
      */
-    public ClickHouseHttp(String hostPort, Executor executor, Duration timeout, String bearerToken) {
-        this.http = HttpClient.newBuilder().executor(executor).connectTimeout(timeout)
-                .version(HttpClient.Version.HTTP_1_1).build();
-        this.base = "http://" + hostPort + "/";
+    public ClickHouseHttp(String hostPort, Executor executor, Duration timeout, String bearerToken, SSLContext tls) {
+        HttpClient.Builder b = HttpClient.newBuilder().executor(executor).connectTimeout(timeout)
+                .version(HttpClient.Version.HTTP_1_1);
+        this.http = (tls == null ? b : b.sslContext(tls)).build();
+        this.base = (tls == null ? "http://" : "https://") + hostPort + "/";
         this.timeout = timeout;
         this.bearerToken = bearerToken;
     }

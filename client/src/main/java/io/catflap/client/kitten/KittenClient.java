@@ -47,7 +47,9 @@ import java.util.concurrent.TimeUnit;
  * closed after {@link KittenOptions#idleTimeout()}.
  *
  * <p>A peer that does not answer the handshake with MEOW makes {@code send} and {@link #connect} fail with
- * {@link KittenUnsupportedException}; {@link KittenDestination} then falls back to ClickHouse HTTP. Thread-safe.
+ * {@link KittenUnsupportedException}; {@link KittenDestination} then falls back to ClickHouse HTTP. With
+ * {@link KittenOptions#tls()} the connection starts with a TLS handshake (the server's certificate checked for the
+ * address's host name), whose failure is the connect's. Thread-safe.
  */
 public final class KittenClient implements AutoCloseable {
     private final Bootstrap bootstrap;
@@ -82,6 +84,10 @@ public final class KittenClient implements AutoCloseable {
         return new ChannelInitializer<>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+                if (options.tls() != null) {
+                    ch.pipeline().addLast(options.tls().newHandler(ch.alloc(), address.getHostString(),
+                            address.getPort()));
+                }
                 ch.pipeline()
                         .addLast(new IdleStateHandler(options.responseTimeout().toMillis(), 0,
                                 options.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))

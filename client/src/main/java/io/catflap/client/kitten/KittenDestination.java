@@ -42,7 +42,8 @@ public final class KittenDestination implements AutoCloseable {
                       Duration recheckInterval, LongSupplier nanoClock) {
         this.hostPort = hostPort;
         this.kitten = new KittenClient(group, socketAddress(hostPort), options);
-        this.http = new ClickHouseHttp(hostPort, httpExecutor, options.responseTimeout(), options.bearerToken());
+        this.http = new ClickHouseHttp(hostPort, httpExecutor, options.responseTimeout(), options.bearerToken(),
+                options.tls() == null ? null : options.tls().context());
         this.recheckNanos = recheckInterval.toNanos();
         this.nanoClock = nanoClock;
     }

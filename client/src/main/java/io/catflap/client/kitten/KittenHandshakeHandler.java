@@ -8,6 +8,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 
 import java.io.IOException;
 import java.time.Duration;
@@ -68,6 +69,15 @@ final class KittenHandshakeHandler extends ByteToMessageDecoder {
         } else {
             fail(ctx, new KittenUnsupportedException("KITTEN handshake answered with HTTP " + reply.status()));
         }
+    }
+
+    /** A failed TLS handshake is reported as such, before the close it ends in. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SslHandshakeCompletionEvent e && !e.isSuccess()) {
+            fail(ctx, e.cause());
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override

@@ -8,23 +8,29 @@ import io.catflap.client.RowBinary;
 import io.catflap.protocol.Kitten;
 import io.catflap.protocol.ResponseFrame;
 import io.catflap.testkit.ClickHouseServer;
+import io.catflap.testkit.TestCertificates;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLHandshakeException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -52,8 +58,12 @@ class KittenClientTest {
     }
 
     private static Aggregator aggregator(TokenTable tokens) throws InterruptedException {
-        return Aggregator.start(new AggregatorConfig().listen(new InetSocketAddress("127.0.0.1", 0)).admin(null)
-                .clickhouse(CH.httpUrl()).tokens(tokens));
+        return Aggregator.start(config().tokens(tokens));
+    }
+
+    private static AggregatorConfig config() {
+        return new AggregatorConfig().listen(new InetSocketAddress("127.0.0.1", 0)).admin(null)
+                .clickhouse(CH.httpUrl());
     }
 
     private static KittenClient client(String hostPort, KittenOptions options) {
@@ -183,6 +193,32 @@ class KittenClientTest {
         assertEquals(1, CH.count(table, "id = 1 AND s = '" + payload + "'"));
     }
 
+    /** TLS carries KITTEN, and the HTTP side (health checks, fallback, queries) shares the context. */
+    @Test
+    void tlsCarriesKittenAndAnUntrustedCertificateIsAnErrorNotAFallback(@TempDir Path dir, @TempDir Path otherDir)
+            throws Exception {
+        TestCertificates certs = TestCertificates.create(dir);
+        TestCertificates.Pem cert = certs.server("aggregator");
+        KittenOptions tls = KittenOptions.defaults().withTls(KittenOptions.tls(certs.ca(), null, null));
+        String table = table();
+        ExecutorService http = Executors.newCachedThreadPool();
+        try (Aggregator aggregator = Aggregator.start(config().tls(cert.certificate(), cert.privateKey()));
+             KittenClient client = client(aggregator, tls);
+             KittenDestination destination = new KittenDestination("127.0.0.1:" + aggregator.port(), group, http,
+                     tls, Duration.ofHours(1));
+             KittenClient untrusting = client(aggregator, KittenOptions.defaults()
+                     .withTls(KittenOptions.tls(TestCertificates.create(otherDir).ca(), null, null)))) {
+            assertTrue(client.send(table + "(id,s)", false, bytes("(1,'tls')")).get(60, TimeUnit.SECONDS).ok());
+            destination.checkAlive().get(60, TimeUnit.SECONDS);   // SELECT 42 over HTTPS, through to ClickHouse
+            ExecutionException e = assertThrows(ExecutionException.class,
+                    () -> untrusting.send(table + "(id,s)", false, bytes("(2,'no')")).get(60, TimeUnit.SECONDS));
+            assertInstanceOf(SSLHandshakeException.class, e.getCause());
+        } finally {
+            http.shutdownNow();
+        }
+        assertEquals(1, CH.count(table));
+    }
+
     @Test
     void aRefusedTokenIsAnErrorNotAFallback() throws Exception {
         try (Aggregator aggregator = aggregator(TokenTable.parse(List.of(TOKEN + " *")));
@@ -207,7 +243,7 @@ class KittenClientTest {
     void silentPeerIsReportedAsUnsupportedAfterTheHandshakeTimeout() throws Exception {
         try (ServerSocket silent = new ServerSocket(0);
              KittenClient client = client("127.0.0.1:" + silent.getLocalPort(), new KittenOptions(null, false,
-                     Duration.ofMillis(300), Duration.ofSeconds(5), Duration.ofSeconds(5)))) {
+                     Duration.ofMillis(300), Duration.ofSeconds(5), Duration.ofSeconds(5), null))) {
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> client.send("t", false, bytes("(1)")).get(60, TimeUnit.SECONDS));
             assertInstanceOf(KittenUnsupportedException.class, e.getCause());
@@ -220,7 +256,7 @@ class KittenClientTest {
         CompletableFuture<ResponseFrame> never = new CompletableFuture<>();
         try (TinyKittenServer server = TinyKittenServer.meowing(r -> never.join());
              KittenClient client = client(server.hostPort(), new KittenOptions(null, false, Duration.ofSeconds(5),
-                     Duration.ofMillis(300), Duration.ofSeconds(30)))) {
+                     Duration.ofMillis(300), Duration.ofSeconds(30), null))) {
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> client.send("t", false, bytes("(1)")).get(60, TimeUnit.SECONDS));
             assertTrue(e.getCause().getMessage().contains("did not answer in time"), e.getCause().toString());
