@@ -38,6 +38,13 @@ public record BatchKey(String user, String password, TableSpec table, InsertForm
         return format.mergeable() && contentEncoding == null && !settings.containsKey("decompress");
     }
 
+    /** This key for bodies whose compression was undone: no Content-Encoding, no {@code decompress}. */
+    public BatchKey decoded() {
+        TreeMap<String, String> plain = new TreeMap<>(settings);
+        plain.remove("decompress");
+        return new BatchKey(user, password, table, format, plain, null);
+    }
+
     /** The table as shown in metrics and status: {@code db.table} without columns. */
     public String tableName() {
         TableSpec t = new TableSpec(table.database(), table.table(), List.of(), null);

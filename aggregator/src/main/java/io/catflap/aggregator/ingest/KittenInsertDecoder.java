@@ -80,7 +80,7 @@ final class KittenInsertDecoder extends MessageToMessageDecoder<RequestFrame> {
             return;
         }
         DedupWindow.Key key = dedup && frame.idempotencyKey() != null ? DedupWindow.key(token, frame) : null;
-        out.add(new Insert(lastKey, body, true, false, key));
+        out.add(new Insert(lastKey, body, true, false, key, ReplyForm.PLAIN));
     }
 
     /** A frame the codec in front could not decode: the stream is out of step, so it ends after the answer. */

@@ -164,14 +164,17 @@ public final class UpstreamInsert implements BatchWriter {
     /**
      * Starts the insert of one request whose body is streamed upstream as it arrives: not merged, not held, and
      * therefore not retried.
+     *
+     * @param queryId the sender's {@code query_id} for its own insert, or null
      */
-    public Future<UpstreamExchange.Stream> stream(BatchKey key) {
+    public Future<UpstreamExchange.Stream> stream(BatchKey key, String queryId) {
         Promise<UpstreamExchange.Stream> opened = ImmediateEventExecutor.INSTANCE.newPromise();
         long start = System.nanoTime();
         version.version().addListener(v -> {
             @SuppressWarnings("unchecked")
             Optional<ServerVersion> known = (Optional<ServerVersion>) v.getNow();
-            http.open(uri(key, known), user(key), password(key), headers(key)).addListener(o -> {
+            String uri = uri(key, known) + (queryId == null ? "" : "&query_id=" + enc(queryId));
+            http.open(uri, user(key), password(key), headers(key)).addListener(o -> {
                 UpstreamExchange.Stream s = (UpstreamExchange.Stream) o.getNow();
                 s.reply().addListener(r -> measure(key, start, (UpstreamReply) r.getNow()));
                 opened.setSuccess(s);
