@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * @param password its password (null with a null user)
  * @param table    validated target; a shard suffix is dropped (rows for every shard of a table travel together)
  * @param format   the body's format
- * @param settings URL settings sent with the INSERT (names validated), in a stable order
+ * @param settings URL settings sent with the INSERT (names validated), in a stable order; with {@code session_id}
+ *                 the rows belong to the sender's session and are never merged
  * @param contentEncoding the body's Content-Encoding (gzip, deflate), or null; encoded bodies are never merged
  */
 public record BatchKey(String user, String password, TableSpec table, InsertFormat format,
@@ -33,9 +34,10 @@ public record BatchKey(String user, String password, TableSpec table, InsertForm
         return new BatchKey(null, null, table, format, Collections.emptySortedMap(), null);
     }
 
-    /** Whether requests of this key may share a batch: a concatenable format, not compressed. */
+    /** Whether requests of this key may share a batch: a concatenable format, not compressed, not in a session. */
     public boolean mergeable() {
-        return format.mergeable() && contentEncoding == null && !settings.containsKey("decompress");
+        return format.mergeable() && contentEncoding == null && !settings.containsKey("decompress")
+                && !settings.containsKey("session_id");
     }
 
     /** This key for bodies whose compression was undone: no Content-Encoding, no {@code decompress}. */

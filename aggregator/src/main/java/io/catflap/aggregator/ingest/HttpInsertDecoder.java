@@ -54,8 +54,8 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
      * answer, which the aggregator writes itself (docs/CONFIGURATION.md has each parameter and why).
      */
     private static final Set<String> NOT_SETTINGS = Set.of("query", "user", "password", "database", "table",
-            "rowbinary", "query_id", "session_id", "session_timeout", "session_check", "quota_key", "compress",
-            "wait_end_of_query", "send_progress_in_http_headers", "buffer_size", "stacktrace");
+            "rowbinary", "query_id", "quota_key", "compress", "wait_end_of_query", "send_progress_in_http_headers",
+            "buffer_size", "stacktrace");
     /** A {@code query_id} that can be named in an answer's header. */
     private static final Pattern QUERY_ID = Pattern.compile("[\\x20-\\x7e]{1,256}");
     private static final Pattern SETTING = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
@@ -301,7 +301,11 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
         form = new ReplyForm("1".equals(first("compress")) || "true".equals(first("compress")), queryId);
         // kittenhouse's form carries its own parameters (persistent, debug ...), never ClickHouse settings
         boolean kittenhouseForm = first("query") == null && first("table") != null;
+        // in a session an unqualified name may be a temporary table, which belongs to no database: ClickHouse
+        // resolves it, given the database as a parameter
+        boolean session = !kittenhouseForm && first("session_id") != null;
         String db = first("database");
+        TableSpec named = spec;   // as the sender named it
         if (spec.database() == null && db != null && !db.isEmpty()) {
             spec = new TableSpec(db, spec.table(), spec.columns(), null);
         }
@@ -329,6 +333,9 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
                 settings.put(e.getKey(), e.getValue().get(0));
             }
         }
+        if (session && db != null) {
+            settings.put("database", db);
+        }
         String encoding = request.headers().get(HttpHeaderNames.CONTENT_ENCODING);
         if (encoding != null && !ENCODING.matcher(encoding).matches()) {
             return new Refusal("bad_encoding", 400, "invalid Content-Encoding: " + encoding, true);
@@ -337,7 +344,7 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
             return new Refusal("request_too_large", 413, tooLarge(), true);
         }
         key = new BatchKey(creds == null ? null : creds.user(), creds == null ? null : creds.password(),
-                spec, format, settings, encoding);
+                session ? named : spec, format, settings, encoding);
         return null;
     }
 

@@ -5,20 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.clickhouse.client.api.internal.ClickHouseLZ4InputStream;
-import com.clickhouse.client.api.internal.ClickHouseLZ4OutputStream;
+import io.catflap.aggregator.CompressedBodies;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufInputStream;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
-import net.jpountz.lz4.LZ4Factory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -37,24 +31,6 @@ class CompressedBlocksTest {
     @AfterEach
     void tearDown() {
         decoder.close();
-    }
-
-    /** {@code raw} in blocks of at most {@code blockBytes}, as clickhouse-java compresses a request body. */
-    static byte[] blocks(byte[] raw, int blockBytes) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (ClickHouseLZ4OutputStream lz4 = new ClickHouseLZ4OutputStream(out,
-                LZ4Factory.fastestInstance().fastCompressor(), blockBytes)) {
-            lz4.write(raw);
-        }
-        return out.toByteArray();
-    }
-
-    /** What clickhouse-java reads from {@code blocks} (not released). */
-    static String decompress(ByteBuf blocks) throws IOException {
-        try (InputStream in = new ClickHouseLZ4InputStream(new ByteBufInputStream(blocks.duplicate()),
-                LZ4Factory.fastestInstance().fastDecompressor(), 1024)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
     }
 
     /** Feeds {@code body} in chunks of {@code step} bytes; the decompressed bytes. */
@@ -78,7 +54,7 @@ class CompressedBlocksTest {
             rows.append(i).append("\trow ").append(i).append('\n');
         }
         byte[] raw = rows.toString().getBytes(StandardCharsets.UTF_8);
-        byte[] body = blocks(raw, 1000);
+        byte[] body = CompressedBodies.blocks(raw, 1000);
         assertArrayEquals(raw, decode(body, 1));
         CompressedBlocks.Decoder again = new CompressedBlocks.Decoder(LIMIT, ByteBufAllocator.DEFAULT);
         Random random = new Random(7);
@@ -108,7 +84,8 @@ class CompressedBlocksTest {
                 .getBytes(StandardCharsets.UTF_8);
         ByteBuf block = CompressedBlocks.compress(ByteBufAllocator.DEFAULT, text);
         try {
-            assertEquals(new String(text, StandardCharsets.UTF_8), decompress(block));
+            assertEquals(new String(text, StandardCharsets.UTF_8),
+                    CompressedBodies.decompress(ByteBufUtil.getBytes(block)));
             assertArrayEquals(text, decode(ByteBufUtil.getBytes(block), 3));
         } finally {
             block.release();
@@ -118,7 +95,7 @@ class CompressedBlocksTest {
     /** A block that declares more data than the limit allows is refused from its header, before it is inflated. */
     @Test
     void aBombIsRefusedFromItsHeader() throws Exception {
-        byte[] body = blocks(new byte[100_000], 1 << 20);
+        byte[] body = CompressedBodies.blocks(new byte[100_000], 1 << 20);
         body[21] = 0;
         body[22] = 0;
         body[23] = 0;
@@ -131,27 +108,27 @@ class CompressedBlocksTest {
 
     @Test
     void theLimitHoldsOverAllBlocks() throws Exception {
-        byte[] body = blocks(new byte[(int) LIMIT + 1], 64 << 10);
+        byte[] body = CompressedBodies.blocks(new byte[(int) LIMIT + 1], 64 << 10);
         BodyDecoder.Failure f = assertThrows(BodyDecoder.Failure.class, () -> decode(body, 4096));
         assertEquals(413, f.refusal().status());
     }
 
     @Test
     void aCorruptBlockIsRefused() throws Exception {
-        byte[] body = blocks("1\ta\n2\tb\n".getBytes(StandardCharsets.UTF_8), 1024);
+        byte[] body = CompressedBodies.blocks("1\ta\n2\tb\n".getBytes(StandardCharsets.UTF_8), 1024);
         body[3] ^= 1;
         BodyDecoder.Failure checksum = assertThrows(BodyDecoder.Failure.class, () -> decode(body, 1000));
         assertEquals(400, checksum.refusal().status());
         assertTrue(checksum.refusal().message().contains("checksum"), checksum.refusal().message());
 
-        byte[] zstd = blocks("1\n".getBytes(StandardCharsets.UTF_8), 1024);
+        byte[] zstd = CompressedBodies.blocks("1\n".getBytes(StandardCharsets.UTF_8), 1024);
         zstd[16] = (byte) 0x90;
         assertEquals(400, assertThrows(BodyDecoder.Failure.class, () -> decode(zstd, 1000)).refusal().status());
     }
 
     @Test
     void aBodyEndingInsideABlockIsRefused() throws Exception {
-        byte[] body = blocks("1\ta\n".getBytes(StandardCharsets.UTF_8), 1024);
+        byte[] body = CompressedBodies.blocks("1\ta\n".getBytes(StandardCharsets.UTF_8), 1024);
         BodyDecoder.Failure f = assertThrows(BodyDecoder.Failure.class,
                 () -> decoder.decode(Unpooled.copiedBuffer(body, 0, body.length - 1), true));
         assertTrue(f.refusal().message().contains("ends inside a block"), f.refusal().message());

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.catflap.aggregator.CompressedBodies;
 import io.catflap.aggregator.batch.InsertFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -242,9 +243,27 @@ class HttpInsertDecoderTest {
         insert.release();
     }
 
+    /** A session's rows go alone, with its parameters; an unqualified name may be its temporary table. */
+    @Test
+    void anInsertInASessionIsNeverMerged() {
+        ch.writeInbound(post("/?query=INSERT%20INTO%20tmp%20FORMAT%20CSV&session_id=s1&session_timeout=60"
+                + "&database=db"));
+        Insert insert = only(Insert.class);
+        assertFalse(insert.batchable(), "handed on before its body, to be streamed");
+        assertEquals(Map.of("session_id", "s1", "session_timeout", "60", "database", "db"), insert.key().settings());
+        assertEquals(null, insert.key().table().database(), "resolved by ClickHouse in the session");
+        insert.release();
+        ch.writeInbound(last("1\n"));
+        InsertBody rows = only(InsertBody.class);
+        assertTrue(rows.last());
+        rows.release();
+        ch.writeInbound(post("/?query=INSERT%20INTO%20tmp%20FORMAT%20CSV&query_id=%0Aevil"));
+        assertEquals("bad_query_id", only(Refusal.class).reason());
+    }
+
     @Test
     void aDecompressBodyIsUndoneAndMerged() throws Exception {
-        byte[] blocks = CompressedBlocksTest.blocks("1,2\n3,4\n".getBytes(StandardCharsets.UTF_8), 4);
+        byte[] blocks = CompressedBodies.blocks("1,2\n3,4\n".getBytes(StandardCharsets.UTF_8), 4);
         ch.writeInbound(post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV&decompress=1"),
                 new DefaultHttpContent(Unpooled.copiedBuffer(blocks, 0, 30)),
                 new DefaultLastHttpContent(Unpooled.copiedBuffer(blocks, 30, blocks.length - 30)));
@@ -260,7 +279,7 @@ class HttpInsertDecoderTest {
         HttpRequest gzip = post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV");
         gzip.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
         ch.writeInbound(gzip, new DefaultLastHttpContent(Unpooled.wrappedBuffer(
-                ZlibBodyDecoderTest.gzip("5,6\n".getBytes(StandardCharsets.UTF_8)))));
+                CompressedBodies.gzip("5,6\n".getBytes(StandardCharsets.UTF_8)))));
         Insert insert = only(Insert.class);
         assertEquals("5,6\n", text(insert.content()));
         assertNull(insert.key().contentEncoding());
@@ -278,7 +297,7 @@ class HttpInsertDecoderTest {
 
     @Test
     void aCompressedBombIsRefusedWith413() throws Exception {
-        byte[] bomb = ZlibBodyDecoderTest.gzip(new byte[MAX_REQUEST_BYTES * 100]);
+        byte[] bomb = CompressedBodies.gzip(new byte[MAX_REQUEST_BYTES * 100]);
         HttpRequest req = post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV");
         req.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
         ch.writeInbound(req, new DefaultLastHttpContent(Unpooled.wrappedBuffer(bomb)));

@@ -4,18 +4,14 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
+import io.catflap.aggregator.CompressedBodies;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.compression.ZlibWrapper;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
-import java.util.zip.DeflaterOutputStream;
-import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -27,22 +23,6 @@ class ZlibBodyDecoderTest {
     @AfterEach
     void tearDown() {
         decoder.close();
-    }
-
-    static byte[] gzip(byte[] raw) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (OutputStream z = new GZIPOutputStream(out)) {
-            z.write(raw);
-        }
-        return out.toByteArray();
-    }
-
-    private static byte[] deflate(byte[] raw) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (OutputStream z = new DeflaterOutputStream(out)) {
-            z.write(raw);
-        }
-        return out.toByteArray();
     }
 
     private byte[] decode(ZlibWrapper wrapper, byte[] body, int step) throws BodyDecoder.Failure {
@@ -70,12 +50,12 @@ class ZlibBodyDecoderTest {
     @Test
     void gzipAndDeflateBodiesAreUndoneWhateverTheirChunks() throws Exception {
         byte[] raw = rows();
-        assertArrayEquals(raw, decode(ZlibWrapper.ZLIB_OR_NONE, deflate(raw), 8192));
+        assertArrayEquals(raw, decode(ZlibWrapper.ZLIB_OR_NONE, CompressedBodies.deflate(raw), 8192));
         decoder.close();
-        assertArrayEquals(raw, decode(ZlibWrapper.GZIP, gzip(raw), 7));
+        assertArrayEquals(raw, decode(ZlibWrapper.GZIP, CompressedBodies.gzip(raw), 7));
         decoder.close();
-        byte[] first = gzip(Arrays.copyOf(raw, 1000));
-        byte[] second = gzip(Arrays.copyOfRange(raw, 1000, raw.length));
+        byte[] first = CompressedBodies.gzip(Arrays.copyOf(raw, 1000));
+        byte[] second = CompressedBodies.gzip(Arrays.copyOfRange(raw, 1000, raw.length));
         byte[] members = Arrays.copyOf(first, first.length + second.length);
         System.arraycopy(second, 0, members, first.length, second.length);
         assertArrayEquals(raw, decode(ZlibWrapper.GZIP, members, 100), "a gzip body of two members");
@@ -84,14 +64,14 @@ class ZlibBodyDecoderTest {
     /** 64 MiB of zeros in about 64 KB: refused once a step passed the limit, not after inflating it all. */
     @Test
     void aBombIsRefusedAtTheLimit() throws Exception {
-        byte[] bomb = gzip(new byte[64 << 20]);
+        byte[] bomb = CompressedBodies.gzip(new byte[64 << 20]);
         BodyDecoder.Failure f = assertThrows(BodyDecoder.Failure.class, () -> decode(ZlibWrapper.GZIP, bomb, 8192));
         assertEquals(413, f.refusal().status());
     }
 
     @Test
     void aCutOrGarbledBodyIsRefused() throws Exception {
-        byte[] body = deflate(rows());
+        byte[] body = CompressedBodies.deflate(rows());
         BodyDecoder.Failure cut = assertThrows(BodyDecoder.Failure.class,
                 () -> decode(ZlibWrapper.ZLIB_OR_NONE, Arrays.copyOf(body, body.length / 2), 100));
         assertEquals(400, cut.refusal().status());
