@@ -15,19 +15,26 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /**
  * An {@link InsertReply} as ClickHouse answers an INSERT over HTTP: 200 with an empty body, or the status with the
  * error text and a line feed, in ClickHouse's compressed framing when the request asked for {@code compress=1}
- * (as ClickHouse writes an error into its compressed output). {@code X-ClickHouse-Exception-Code} names
- * ClickHouse's error code and {@code X-ClickHouse-Query-Id} the request's {@code query_id}, as newer ClickHouse
- * servers do (18.16 sends neither); no {@code X-ClickHouse-Summary}, which 18.16 does not send either.
+ * (as ClickHouse writes an error into its compressed output). {@code X-ClickHouse-Query-Id} names the request's
+ * {@code query_id} and {@code X-ClickHouse-Exception-Code} ClickHouse's error code, as newer servers do; no
+ * {@code X-ClickHouse-Summary}, which ClickHouse 18.16 does not send.
  */
 @ChannelHandler.Sharable
 final class HttpReplyEncoder extends MessageToMessageEncoder<InsertReply> {
     static final HttpReplyEncoder INSTANCE = new HttpReplyEncoder();
     static final String EXCEPTION_CODE = "X-ClickHouse-Exception-Code";
     static final String QUERY_ID = "X-ClickHouse-Query-Id";
+    /**
+     * The spelling of servers that name the code in {@link #EXCEPTION_CODE}: clients that see that header parse the
+     * text as {@code Code: N. DB::Exception: ...} (client-v2 shows nothing else), so an error in 18.16's spelling,
+     * {@code Code: N, e.displayText() = ...}, goes without it, as 18.16 sends it.
+     */
+    private static final Pattern CODE_HEADER_SPELLING = Pattern.compile("^Code: \\d+\\. ");
 
     @Override
     protected void encode(ChannelHandlerContext ctx, InsertReply reply, List<Object> out) {
@@ -40,7 +47,7 @@ final class HttpReplyEncoder extends MessageToMessageEncoder<InsertReply> {
         if (reply.form().queryId() != null) {
             h.set(QUERY_ID, reply.form().queryId());
         }
-        if (!r.ok() && r.code() >= 0) {
+        if (!r.ok() && r.code() >= 0 && CODE_HEADER_SPELLING.matcher(r.message()).find()) {
             h.setInt(EXCEPTION_CODE, r.code());
         }
         if (reply.close()) {
