@@ -232,13 +232,16 @@ class OfficialClientsIT {
         }
     }
 
-    /** A session's temporary table: created, inserted into and read in the session, inserts compressed or not. */
+    /**
+     * A session's temporary table: created, inserted into and read in the session; with compression, every body
+     * (the statements' too, which pass to ClickHouse as they came) in ClickHouse's framing.
+     */
     @ParameterizedTest(name = "{0}, compress={1}")
     @MethodSource("everyTargetWithCompressOnAndOff")
     void aSessionsTemporaryTableTakesItsRows(Target t, boolean compress) throws Exception {
         String session = "catflap-it-" + t + "-" + compress + "-" + System.nanoTime();
         try (Client insertClient = client(t, compress, compress, "session_id", session);
-             Client queryClient = client(t, false, false, "session_id", session)) {
+             Client queryClient = client(t, false, compress, "session_id", session)) {
             queryClient.execute("CREATE TEMPORARY TABLE tmp (a UInt32)").get().close();
             insertClient.insert("tmp", text("{\"a\":1}\n{\"a\":2}\n"), ClickHouseFormat.JSONEachRow).get().close();
             insertClient.insert("tmp", text("{\"a\":3}\n"), ClickHouseFormat.JSONEachRow).get().close();
