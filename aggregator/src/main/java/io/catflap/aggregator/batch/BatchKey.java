@@ -17,7 +17,8 @@ import java.util.TreeMap;
  * @param format   the body's format
  * @param settings URL settings sent with the INSERT (names validated), in a stable order; with {@code session_id}
  *                 the rows belong to the sender's session and are never merged
- * @param contentEncoding the body's Content-Encoding (gzip, deflate), or null; encoded bodies are never merged
+ * @param contentEncoding the body's Content-Encoding when it is not undone here (br, zstd ...), or null; such
+ *                        bodies go upstream as they came and are never merged
  */
 public record BatchKey(String user, String password, TableSpec table, InsertFormat format,
                        SortedMap<String, String> settings, String contentEncoding) {

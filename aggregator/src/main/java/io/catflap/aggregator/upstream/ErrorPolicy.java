@@ -12,10 +12,11 @@ import java.util.List;
  * 500, 60 gives 404, 192 and 193 give 401); codes 18.16 does not have get what current ClickHouse answers
  * ({@code src/Server/HTTP/exceptionCodeToHTTPStatus.cpp}). Errors about the data get 400 whatever the code, as
  * current ClickHouse answers them: 18.16's 500 for 27, 53 and 117 makes clients retry rows that can never land.
- * The two meanings of 252: {@code MergeTreeData::delayInsertOrThrowIfNeeded} ("Too many parts (N). Merges are
- * processing significantly slower than inserts"; "... in all partitions in total": a partition key problem that
- * waiting does not cure) and {@code MergeTreeDataWriter::splitBlockIntoParts} ("Too many partitions for single
- * INSERT block (more than N)", {@code max_partitions_per_insert_block}, from 19.x on).
+ * The meanings of 252 (TOO_MANY_PARTS): MergeTreeData's "Too many parts (N). Merges are processing significantly
+ * slower than inserts" ({@code parts_to_throw_insert}; checked on 18.16.1) and, on newer servers, its "Too many
+ * inactive parts" (both pass once merges and cleanups caught up) and "... in all partitions in total"
+ * ({@code max_parts_in_total}: a partition key that no wait cures); MergeTreeDataWriter's "Too many partitions for
+ * single INSERT block (more than N)" ({@code max_partitions_per_insert_block}, 19.x on; 18.16 has no such limit).
  */
 public final class ErrorPolicy {
     /** What to do with a reply. */
