@@ -74,6 +74,7 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
     private Map<String, List<String>> params;
     private CompositeByteBuf body;
     private BatchKey key;
+    /** How the current insert asked to be answered. */
     private ReplyForm form;
     /** Undoes the body's compression, or null for a plain body. */
     private BodyDecoder decoder;
