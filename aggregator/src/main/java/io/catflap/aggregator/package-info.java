@@ -13,8 +13,10 @@
  *       their {@code BatchKey} (credentials, table, columns, format, settings), sealed at {@code --batch-bytes} or
  *       {@code --flush-interval}. {@code BatchMemory} bounds the bytes held; past it no read permit is granted.</li>
  *   <li>{@link io.catflap.aggregator.upstream}: sealed batches become {@code UpstreamInsert}s on the insert
- *       {@code UpstreamPool} (at most {@code --max-inserts}); {@code ErrorPolicy} tells data errors (split the
- *       batch, so only the bad sender gets the error) from transient ones (retry until the deadline).</li>
+ *       {@code UpstreamPool} (at most {@code --max-inserts}); {@code ErrorPolicy}, one table of ClickHouse's
+ *       codes, tells data errors (split the batch, so only the bad sender gets the error) from transient ones
+ *       (retry until the deadline), a batch too big for its partitions (split by size) and errors of the whole
+ *       key (answer at once), and gives each answer ClickHouse's status.</li>
  *   <li>Ack: every request of a batch is answered with ClickHouse's reply, in request order per connection
  *       ({@code InOrderResponder}).</li>
  *   <li>{@link io.catflap.aggregator.select}: everything that is not an INSERT is proxied on the separate select

@@ -7,8 +7,10 @@ import io.catflap.aggregator.ingest.TokenTable;
 import io.catflap.testkit.ClickHouseServer;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
@@ -92,13 +94,68 @@ class HttpProtocolIT {
         assertEquals(404, unknown.statusCode());
         assertTrue(unknown.body().startsWith("Code: 60"), unknown.body());
         HttpResponse<String> badRow = post(q("INSERT INTO " + table + " FORMAT TSV"), "x\ty\n");
-        assertEquals(500, badRow.statusCode());
+        assertEquals(400, badRow.statusCode(), "an error about the data, which no retry cures");
         assertTrue(badRow.body().startsWith("Code: 27"), badRow.body());
         String basic = "Basic " + Base64.getEncoder().encodeToString("default:wrong".getBytes(StandardCharsets.UTF_8));
         HttpResponse<String> auth = post(q("INSERT INTO " + table + " (a, s) VALUES"), "(200,'x')",
                 "Authorization", basic);
         assertTrue(auth.body().startsWith("Code: 193"), auth.body());
         assertEquals(0, ch.count(table, "a = 200"));
+    }
+
+    /** A session's temporary table over plain HTTP (as curl or Node's client send it): never merged, it lands. */
+    @Test
+    void aSessionsTemporaryTableTakesInserts() throws Exception {
+        String session = "&session_id=http-proto-" + System.nanoTime() + "&database=" + ClickHouseServer.TEST_DATABASE;
+        assertEquals(200, post("/?" + session.substring(1), "CREATE TEMPORARY TABLE tmp (a UInt32)").statusCode());
+        HttpResponse<String> insert = post(q("INSERT INTO tmp FORMAT TSV") + session, "1\n2\n");
+        assertEquals(200, insert.statusCode(), insert.body());
+        assertEquals(200, post(q("INSERT INTO tmp VALUES") + session, "(3)").statusCode());
+        assertEquals("3\t6", post("/?" + session.substring(1), "SELECT count(), sum(a) FROM tmp").body().strip());
+        HttpResponse<String> gone = post(q("INSERT INTO tmp FORMAT TSV") + "&session_id=no-such-session"
+                + "&session_check=1", "1\n");
+        assertTrue(gone.body().startsWith("Code: 372"), "the session's own error: " + gone.body());
+    }
+
+    /** gzip, deflate and decompress=1 bodies land through the aggregator as they do in ClickHouse itself. */
+    @Test
+    void compressedBodiesLandAsInClickHouse() throws Exception {
+        String compressed = ch.createTable("http_compressed", "a UInt32, s String");
+        byte[] rows = "1\tgzip\n".getBytes(StandardCharsets.UTF_8);
+        for (Aggregator to : new Aggregator[] {null, agg}) {
+            URI base = to == null ? ch.httpUrl() : URI.create("http://127.0.0.1:" + to.port());
+            URI insert = base.resolve(q("INSERT INTO " + compressed + " FORMAT TSV"));
+            assertEquals(200, TestHttp.send(HttpRequest.newBuilder(insert)
+                    .header("Content-Encoding", "gzip")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(CompressedBodies.gzip(rows))))
+                    .statusCode());
+            assertEquals(200, TestHttp.send(HttpRequest.newBuilder(insert)
+                    .header("Content-Encoding", "deflate")
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(CompressedBodies.deflate(
+                            "2\tdeflate\n".getBytes(StandardCharsets.UTF_8))))).statusCode());
+            assertEquals(200, TestHttp.send(HttpRequest.newBuilder(URI.create(insert + "&decompress=1"))
+                    .POST(HttpRequest.BodyPublishers.ofByteArray(CompressedBodies.blocks(
+                            "3\tblocks\n".getBytes(StandardCharsets.UTF_8), 1 << 20)))).statusCode());
+        }
+        assertEquals(2, ch.count(compressed, "a = 1 AND s = 'gzip'"));
+        assertEquals(2, ch.count(compressed, "a = 2 AND s = 'deflate'"));
+        assertEquals(2, ch.count(compressed, "a = 3 AND s = 'blocks'"));
+    }
+
+    /** compress=1: the error comes in ClickHouse's compressed framing, its text as ClickHouse wrote it. */
+    @Test
+    void withCompressTheErrorIsClickHousesTextCompressed() throws Exception {
+        String insert = q("INSERT INTO " + table + " FORMAT TSV") + "&compress=1";
+        List<String> texts = new ArrayList<>();
+        for (URI base : new URI[] {ch.httpUrl(), URI.create("http://127.0.0.1:" + agg.port())}) {
+            HttpResponse<byte[]> r = TestHttp.sendForBytes(HttpRequest.newBuilder(base.resolve(insert))
+                    .POST(HttpRequest.BodyPublishers.ofString("x\ty\n")));
+            assertTrue(r.statusCode() >= 400, String.valueOf(r.statusCode()));
+            texts.add(CompressedBodies.decompress(r.body()));
+        }
+        assertTrue(texts.get(0).startsWith("Code: 27, e.displayText() = DB::Exception: Cannot parse input"),
+                texts.get(0));
+        assertEquals(texts.get(0), texts.get(1));
     }
 
     @Test

@@ -26,6 +26,12 @@ public final class TestHttp {
         return HTTP.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofString());
     }
 
+    /** Sends {@code request} with {@link #TIMEOUT}; the body as bytes. */
+    public static HttpResponse<byte[]> sendForBytes(HttpRequest.Builder request)
+            throws IOException, InterruptedException {
+        return HTTP.send(request.timeout(TIMEOUT).build(), HttpResponse.BodyHandlers.ofByteArray());
+    }
+
     public static HttpResponse<String> get(URI uri) throws IOException, InterruptedException {
         return send(HttpRequest.newBuilder(uri));
     }

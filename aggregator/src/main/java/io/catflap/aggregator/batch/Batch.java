@@ -98,6 +98,26 @@ public final class Batch {
         return buf.retainedSlice(start, parts.get(to - 1).end() - start);
     }
 
+    /**
+     * The first request boundary at or past the middle byte of requests {@code [from, to)}, strictly between them
+     * ({@code to - from >= 2}): where to halve a range by size.
+     */
+    public int middleByBytes(int from, int to) {
+        int start = parts.get(from).start();
+        int middle = start + (parts.get(to - 1).end() - start) / 2;
+        int lo = from + 1;
+        int hi = to - 1;
+        while (lo < hi) {
+            int m = (lo + hi) >>> 1;
+            if (parts.get(m).start() < middle) {
+                lo = m + 1;
+            } else {
+                hi = m;
+            }
+        }
+        return lo;
+    }
+
     /** Answers requests {@code [from, to)}; the buffer is released once every request was answered. */
     public void answer(int from, int to, InsertResult result) {
         for (int i = from; i < to; i++) {

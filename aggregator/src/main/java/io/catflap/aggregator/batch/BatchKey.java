@@ -18,9 +18,10 @@ import java.util.TreeMap;
  * <li>{@code table}: the validated target; a shard suffix is dropped (rows for every shard of a table travel
  *     together);</li>
  * <li>{@code format}: the body's format;</li>
- * <li>{@code settings}: URL settings sent with the INSERT (names validated), in a stable order;</li>
- * <li>{@code contentEncoding}: the body's Content-Encoding (gzip, deflate), or null; encoded bodies are never
- *     merged.</li>
+ * <li>{@code settings}: URL settings sent with the INSERT (names validated), in a stable order; with
+ *     {@code session_id} the rows belong to the sender's session and are never merged;</li>
+ * <li>{@code contentEncoding}: the body's Content-Encoding when it is not undone here (br, zstd ...), or null;
+ *     such bodies go upstream as they came and are never merged.</li>
  * </ul>
  */
 public final class BatchKey {
@@ -76,9 +77,17 @@ public final class BatchKey {
         return new BatchKey(null, null, table, format, Collections.emptySortedMap(), null);
     }
 
-    /** Whether requests of this key may share a batch: a concatenable format, not compressed. */
+    /** Whether requests of this key may share a batch: a concatenable format, not compressed, not in a session. */
     public boolean mergeable() {
-        return format.mergeable() && contentEncoding == null && !settings.containsKey("decompress");
+        return format.mergeable() && contentEncoding == null && !settings.containsKey("decompress")
+                && !settings.containsKey("session_id");
+    }
+
+    /** This key for bodies whose compression was undone: no Content-Encoding, no {@code decompress}. */
+    public BatchKey decoded() {
+        TreeMap<String, String> plain = new TreeMap<>(settings);
+        plain.remove("decompress");
+        return new BatchKey(user, password, table, format, plain, null);
     }
 
     /** The table as shown in metrics and status: {@code db.table} without columns. */

@@ -6,9 +6,15 @@ package io.catflap.aggregator.batch;
  *
  * @param status HTTP-like status
  * @param message empty on success, else the error text
+ * @param code ClickHouse's error code, or -1 when the error is not ClickHouse's or has no code
  */
-public record InsertResult(int status, String message) {
+public record InsertResult(int status, String message, int code) {
     public static final InsertResult OK = new InsertResult(200, "");
+
+    /** An answer without a ClickHouse error code. */
+    public InsertResult(int status, String message) {
+        this(status, message, -1);
+    }
 
     public boolean ok() {
         return status == 200;

@@ -49,9 +49,15 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
     static final int MAX_BODY_CHUNKS = 16;
     /** How much of a decoder's reason is quoted back to the sender. */
     private static final int MAX_REASON_CHARS = 120;
-    /** URL parameters that are not ClickHouse settings to forward with the insert. */
+    /**
+     * URL parameters that are not ClickHouse settings to forward with the insert: the aggregator's own, or about the
+     * answer, which the aggregator writes itself (docs/CONFIGURATION.md has each parameter and why).
+     */
     private static final Set<String> NOT_SETTINGS = Set.of("query", "user", "password", "database", "table",
-            "rowbinary", "query_id", "session_id", "session_timeout", "session_check", "quota_key");
+            "rowbinary", "query_id", "quota_key", "compress", "wait_end_of_query", "send_progress_in_http_headers",
+            "buffer_size", "stacktrace");
+    /** A {@code query_id} that can be named in an answer's header. */
+    private static final Pattern QUERY_ID = Pattern.compile("[\\x20-\\x7e]{1,256}");
     private static final Pattern SETTING = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern ENCODING = Pattern.compile("[A-Za-z0-9-]+");
     private static final Pattern BEARER = Pattern.compile("(?i)Bearer\\s+(\\S+)");
@@ -68,6 +74,10 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
     private Map<String, List<String>> params;
     private CompositeByteBuf body;
     private BatchKey key;
+    /** How the current insert asked to be answered. */
+    private ReplyForm form;
+    /** Undoes the body's compression, or null for a plain body. */
+    private BodyDecoder decoder;
     /** Body bytes of the current request so far. */
     private long bodyBytes;
     /** Body bytes before the INSERT head is looked for again. */
@@ -138,6 +148,8 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
             }
             begin(ctx, spec, "1".equals(first("rowbinary")) ? InsertFormat.ROW_BINARY : InsertFormat.VALUES, null,
                     false);
+        } else if (req.headers().contains(HttpHeaderNames.CONTENT_ENCODING) || params.containsKey("decompress")) {
+            pass(ctx, req);   // a compressed body is not looked into for a statement: ClickHouse reads it
         } else {
             state = State.PEEK;
             nextPeekAt = 0;
@@ -173,21 +185,31 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
             refuse(ctx, "request_too_large", 413, tooLarge());
             return;
         }
+        ByteBuf content;
+        try {
+            content = decoder == null ? c.content().retain() : decoder.decode(c.content().retain(), last);
+        } catch (BodyDecoder.Failure e) {
+            c.release();
+            refuse(ctx, e.refusal());
+            return;
+        }
+        c.release();
         if (last) {
+            closeDecoder();
             ReadGateHandler.requestRead(ctx);
         }
         if (state == State.STREAM) {
-            ctx.fireChannelRead(new InsertBody(c.content().retain(), last));
-            c.release();
+            ctx.fireChannelRead(new InsertBody(content, last));
             if (last) {
                 state = State.IDLE;
             }
             return;
         }
-        if (c.content().isReadable()) {
-            body.addComponent(true, c.content().retain());
+        if (content.isReadable()) {
+            body.addComponent(true, content);
+        } else {
+            content.release();
         }
-        c.release();
         if (state == State.PEEK) {
             peek(ctx, last);
         } else {
@@ -247,6 +269,10 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
             refuse(ctx, refusal);
             return;
         }
+        decoder = BodyDecoder.of(key, ingest.maxRequestBytes(), ctx.alloc());
+        if (decoder != null) {
+            key = key.decoded();
+        }
         state = State.BODY;
         if (body == null) {
             body = newBody(ctx.alloc());
@@ -257,7 +283,10 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
         handOn(ctx, last);
     }
 
-    /** Makes the batch key of an INSERT from the request's credentials, table, settings and encoding; or refuses. */
+    /**
+     * Makes the batch key of an INSERT from the request's credentials, table, settings and encoding, and the form of
+     * its answer; or refuses.
+     */
     private Refusal makeKey(TableSpec spec, InsertFormat format) {
         Credentials creds;
         try {
@@ -265,7 +294,19 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
         } catch (IllegalArgumentException e) {
             return new Refusal("bad_auth", 400, e.getMessage(), true);
         }
+        String queryId = first("query_id");
+        if (queryId != null && !QUERY_ID.matcher(queryId).matches()) {
+            return new Refusal("bad_query_id", 400, "invalid query_id: not printable ASCII of 1 to 256 characters",
+                    true);
+        }
+        form = new ReplyForm("1".equals(first("compress")) || "true".equals(first("compress")), queryId);
+        // kittenhouse's form carries its own parameters (persistent, debug ...), never ClickHouse settings
+        boolean kittenhouseForm = first("query") == null && first("table") != null;
+        // in a session an unqualified name may be a temporary table, which belongs to no database: ClickHouse
+        // resolves it, given the database as a parameter
+        boolean session = !kittenhouseForm && first("session_id") != null;
         String db = first("database");
+        TableSpec named = spec;   // as the sender named it
         if (spec.database() == null && db != null && !db.isEmpty()) {
             spec = new TableSpec(db, spec.table(), spec.columns(), null);
         }
@@ -284,8 +325,6 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
             }
         }
         TreeMap<String, String> settings = new TreeMap<>();
-        // kittenhouse's form carries its own parameters (persistent, debug ...), never ClickHouse settings
-        boolean kittenhouseForm = first("query") == null && first("table") != null;
         for (Map.Entry<String, List<String>> e : kittenhouseForm ? Map.<String, List<String>>of().entrySet()
                 : params.entrySet()) {
             if (!NOT_SETTINGS.contains(e.getKey()) && !e.getValue().isEmpty()) {
@@ -295,6 +334,9 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
                 settings.put(e.getKey(), e.getValue().get(0));
             }
         }
+        if (session && db != null) {
+            settings.put("database", db);
+        }
         String encoding = request.headers().get(HttpHeaderNames.CONTENT_ENCODING);
         if (encoding != null && !ENCODING.matcher(encoding).matches()) {
             return new Refusal("bad_encoding", 400, "invalid Content-Encoding: " + encoding, true);
@@ -302,8 +344,8 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
         if (HttpUtil.getContentLength(request, -1L) > ingest.maxRequestBytes()) {
             return new Refusal("request_too_large", 413, tooLarge(), true);
         }
-        key = new BatchKey(creds == null ? null : creds.user(), creds == null ? null : creds.password(), spec,
-                format, settings, encoding);
+        key = new BatchKey(creds == null ? null : creds.user(), creds == null ? null : creds.password(),
+                session ? named : spec, format, settings, encoding);
         return null;
     }
 
@@ -319,7 +361,7 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
         CompositeByteBuf held = body;
         body = null;
         state = last ? State.IDLE : State.STREAM;
-        ctx.fireChannelRead(new Insert(key, held, last, !HttpUtil.isKeepAlive(request), null));
+        ctx.fireChannelRead(new Insert(key, held, last, !HttpUtil.isKeepAlive(request), null, form));
     }
 
     private void pass(ChannelHandlerContext ctx, HttpRequest req) {
@@ -352,6 +394,14 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
         if (body != null) {
             body.release();
             body = null;
+        }
+        closeDecoder();
+    }
+
+    private void closeDecoder() {
+        if (decoder != null) {
+            decoder.close();
+            decoder = null;
         }
     }
 

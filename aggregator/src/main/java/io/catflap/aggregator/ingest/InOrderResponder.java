@@ -23,16 +23,21 @@ final class InOrderResponder {
     private boolean closing;
 
     private static final class Slot {
+        final ReplyForm form;
         InsertResult result;
+
+        Slot(ReplyForm form) {
+            this.form = form;
+        }
     }
 
     InOrderResponder(ChannelHandlerContext ctx) {
         this.ctx = ctx;
     }
 
-    /** Reserves the next answer; complete the returned ack exactly once. */
-    Ack next() {
-        Slot slot = new Slot();
+    /** Reserves the next answer, to be written in {@code form}; complete the returned ack exactly once. */
+    Ack next(ReplyForm form) {
+        Slot slot = new Slot(form);
         slots.add(slot);
         return result -> {
             slot.result = result;   // an immutable record: safe to read from the event loop at any time
@@ -44,9 +49,9 @@ final class InOrderResponder {
         };
     }
 
-    /** Answers the next request right away (in order behind the pending ones). */
+    /** Answers the next request right away (in order behind the pending ones), plainly. */
     void answer(InsertResult result) {
-        next().complete(result);
+        next(ReplyForm.PLAIN).complete(result);
     }
 
     /** Closes the connection once every answer reserved so far was written. */
@@ -58,8 +63,8 @@ final class InOrderResponder {
     private void drain() {
         boolean wrote = false;
         while (!slots.isEmpty() && slots.peek().result != null) {
-            InsertResult result = slots.poll().result;
-            ctx.write(new InsertReply(result, closeWhenDrained && slots.isEmpty()));
+            Slot slot = slots.poll();
+            ctx.write(new InsertReply(slot.result, closeWhenDrained && slots.isEmpty(), slot.form));
             wrote = true;
         }
         if (closeWhenDrained && slots.isEmpty() && !closing) {

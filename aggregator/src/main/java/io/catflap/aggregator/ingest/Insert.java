@@ -17,18 +17,22 @@ public final class Insert extends DefaultByteBufHolder {
     private final boolean whole;
     private final boolean closeAfter;
     private final DedupWindow.Key dedupKey;
+    private final ReplyForm form;
 
     /**
      * @param whole      the body is complete; else {@link InsertBody} messages follow, the last one marked
      * @param closeAfter the connection closes once this insert is answered (HTTP {@code Connection: close})
      * @param dedupKey   the sender's idempotency key for this request, or null
+     * @param form       how the sender asked to be answered
      */
-    public Insert(BatchKey key, ByteBuf body, boolean whole, boolean closeAfter, DedupWindow.Key dedupKey) {
+    public Insert(BatchKey key, ByteBuf body, boolean whole, boolean closeAfter, DedupWindow.Key dedupKey,
+                  ReplyForm form) {
         super(body);
         this.key = key;
         this.whole = whole;
         this.closeAfter = closeAfter;
         this.dedupKey = dedupKey;
+        this.form = form;
     }
 
     public BatchKey key() {
@@ -45,6 +49,10 @@ public final class Insert extends DefaultByteBufHolder {
 
     public DedupWindow.Key dedupKey() {
         return dedupKey;
+    }
+
+    public ReplyForm form() {
+        return form;
     }
 
     /** True when the rows go to batching; false when they are streamed upstream as their own insert. */

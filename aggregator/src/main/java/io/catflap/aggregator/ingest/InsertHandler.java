@@ -53,7 +53,7 @@ final class InsertHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void insert(ChannelHandlerContext ctx, Insert insert) {
-        Ack ack = responder.next();
+        Ack ack = responder.next(insert.form());
         if (insert.closeAfter()) {
             responder.closeWhenDrained();
         }

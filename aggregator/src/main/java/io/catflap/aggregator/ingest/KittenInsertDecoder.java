@@ -88,7 +88,7 @@ final class KittenInsertDecoder extends MessageToMessageDecoder<RequestFrame> {
             return;
         }
         DedupWindow.Key dedupKey = dedup && frame.idempotencyKey() != null ? DedupWindow.key(token, frame) : null;
-        out.add(new Insert(key, body, true, false, dedupKey));
+        out.add(new Insert(key, body, true, false, dedupKey, ReplyForm.PLAIN));
     }
 
     /** A frame the codec in front could not decode: the stream is out of step, so it ends after the answer. */

@@ -43,7 +43,7 @@ final class StreamedInsert {
         this.cutShort = cutShort;
         this.pending = HttpInsertDecoder.newBody(ctx.alloc());
         ctx.channel().config().setAutoRead(false);
-        ingest.inserts().stream(key).addListener(f -> ctx.executor().execute(() ->
+        ingest.inserts().stream(key, insert.form().queryId()).addListener(f -> ctx.executor().execute(() ->
                 opened((UpstreamExchange.Stream) f.getNow())));
         write(insert.content(), insert.whole());
     }

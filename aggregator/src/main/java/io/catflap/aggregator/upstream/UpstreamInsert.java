@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Failures follow {@link ErrorPolicy}: transient errors are retried with exponential backoff and jitter until
  * the retry deadline; data errors split the batch in halves, recursively, until only the requests holding bad rows
- * get ClickHouse's error; errors that hold for the whole key are answered at once.
+ * get ClickHouse's error; errors about the batch's size split it in halves by bytes until the halves fit, so that
+ * only a request too big on its own gets the error; errors that hold for the whole key are answered at once.
  */
 public final class UpstreamInsert implements BatchWriter {
     private static final Logger log = LoggerFactory.getLogger(UpstreamInsert.class);
@@ -66,7 +67,7 @@ public final class UpstreamInsert implements BatchWriter {
         this.retries = Counter.builder("catflap.insert.retries").description("Inserts retried after transient errors")
                 .register(registry);
         this.splits = Counter.builder("catflap.batch.splits")
-                .description("Batches split in two to isolate requests with bad rows").register(registry);
+                .description("Batches split in two to isolate requests with bad rows, or to fit").register(registry);
     }
 
     /** From now on no insert is retried past {@code deadlineNanos} (System.nanoTime), e.g. at shutdown. */
@@ -124,12 +125,8 @@ public final class UpstreamInsert implements BatchWriter {
         private void onReply(int from, int to, int attempt, UpstreamReply r) {
             switch (ErrorPolicy.of(r, to - from)) {
                 case ANSWER -> answer(from, to, r);
-                case SPLIT -> {
-                    splits.increment();
-                    int mid = (from + to) >>> 1;
-                    insert(from, mid, 0);
-                    insert(mid, to, 0);
-                }
+                case SPLIT -> split(from, (from + to) >>> 1, to);
+                case SHRINK -> split(from, batch.middleByBytes(from, to), to);
                 case RETRY -> {
                     long delay = backoffMillis(attempt);
                     if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay)
@@ -143,6 +140,12 @@ public final class UpstreamInsert implements BatchWriter {
                     }
                 }
             }
+        }
+
+        private void split(int from, int mid, int to) {
+            splits.increment();
+            insert(from, mid, 0);
+            insert(mid, to, 0);
         }
 
         private void answer(int from, int to, UpstreamReply r) {
@@ -161,14 +164,17 @@ public final class UpstreamInsert implements BatchWriter {
     /**
      * Starts the insert of one request whose body is streamed upstream as it arrives: not merged, not held, and
      * therefore not retried.
+     *
+     * @param queryId the sender's {@code query_id} for its own insert, or null
      */
-    public Future<UpstreamExchange.Stream> stream(BatchKey key) {
+    public Future<UpstreamExchange.Stream> stream(BatchKey key, String queryId) {
         Promise<UpstreamExchange.Stream> opened = ImmediateEventExecutor.INSTANCE.newPromise();
         long start = System.nanoTime();
         version.version().addListener(v -> {
             @SuppressWarnings("unchecked")
             Optional<ServerVersion> known = (Optional<ServerVersion>) v.getNow();
-            http.open(uri(key, known), user(key), password(key), headers(key)).addListener(o -> {
+            String uri = uri(key, known) + (queryId == null ? "" : "&query_id=" + enc(queryId));
+            http.open(uri, user(key), password(key), headers(key)).addListener(o -> {
                 UpstreamExchange.Stream s = (UpstreamExchange.Stream) o.getNow();
                 s.reply().addListener(r -> measure(key, start, (UpstreamReply) r.getNow()));
                 opened.setSuccess(s);

@@ -39,7 +39,10 @@ public record UpstreamReply(int status, int code, String message) {
         return status / 100 == 2;
     }
 
-    /** The answer for the senders: ClickHouse's status and text, or 503 when ClickHouse could not be reached. */
+    /**
+     * The answer for the senders: ClickHouse's text and code with the status {@link ErrorPolicy} gives it, or 503
+     * when ClickHouse could not be reached.
+     */
     public InsertResult toResult() {
         if (ok()) {
             return InsertResult.OK;
@@ -47,6 +50,6 @@ public record UpstreamReply(int status, int code, String message) {
         if (status == 0) {
             return new InsertResult(503, "ClickHouse unavailable: " + message);
         }
-        return new InsertResult(status, message);
+        return new InsertResult(ErrorPolicy.status(this), message, code);
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.catflap.aggregator.CompressedBodies;
 import io.catflap.aggregator.batch.InsertFormat;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -24,6 +25,7 @@ import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -227,6 +229,91 @@ class HttpInsertDecoderTest {
         Insert insert = only(Insert.class);
         assertTrue(insert.closeAfter());
         insert.release();
+    }
+
+    /** Parameters about the answer are the aggregator's to honour, never settings that split batches. */
+    @Test
+    void answerParametersAreNotSettings() {
+        ch.writeInbound(post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV&compress=1&query_id=q-1&wait_end_of_query=1"
+                + "&send_progress_in_http_headers=1&buffer_size=100&max_threads=2"), last("1\n"));
+        Insert insert = only(Insert.class);
+        assertEquals(new ReplyForm(true, "q-1"), insert.form());
+        assertEquals(Map.of("max_threads", "2"), insert.key().settings());
+        assertTrue(insert.batchable());
+        insert.release();
+    }
+
+    /** A session's rows go alone, with its parameters; an unqualified name may be its temporary table. */
+    @Test
+    void anInsertInASessionIsNeverMerged() {
+        ch.writeInbound(post("/?query=INSERT%20INTO%20tmp%20FORMAT%20CSV&session_id=s1&session_timeout=60"
+                + "&database=db"));
+        Insert insert = only(Insert.class);
+        assertFalse(insert.batchable(), "handed on before its body, to be streamed");
+        assertEquals(Map.of("session_id", "s1", "session_timeout", "60", "database", "db"), insert.key().settings());
+        assertEquals(null, insert.key().table().database(), "resolved by ClickHouse in the session");
+        insert.release();
+        ch.writeInbound(last("1\n"));
+        InsertBody rows = only(InsertBody.class);
+        assertTrue(rows.last());
+        rows.release();
+        ch.writeInbound(post("/?query=INSERT%20INTO%20tmp%20FORMAT%20CSV&query_id=%0Aevil"));
+        assertEquals("bad_query_id", only(Refusal.class).reason());
+    }
+
+    @Test
+    void aDecompressBodyIsUndoneAndMerged() throws Exception {
+        byte[] blocks = CompressedBodies.blocks("1,2\n3,4\n".getBytes(StandardCharsets.UTF_8), 4);
+        ch.writeInbound(post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV&decompress=1"),
+                new DefaultHttpContent(Unpooled.copiedBuffer(blocks, 0, 30)),
+                new DefaultLastHttpContent(Unpooled.copiedBuffer(blocks, 30, blocks.length - 30)));
+        Insert insert = only(Insert.class);
+        assertEquals("1,2\n3,4\n", text(insert.content()));
+        assertTrue(insert.batchable());
+        assertFalse(insert.key().settings().containsKey("decompress"));
+        insert.release();
+    }
+
+    @Test
+    void aGzipBodyIsUndoneAndAnUnknownEncodingGoesAsItCame() throws Exception {
+        HttpRequest gzip = post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV");
+        gzip.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
+        ch.writeInbound(gzip, new DefaultLastHttpContent(Unpooled.wrappedBuffer(
+                CompressedBodies.gzip("5,6\n".getBytes(StandardCharsets.UTF_8)))));
+        Insert insert = only(Insert.class);
+        assertEquals("5,6\n", text(insert.content()));
+        assertNull(insert.key().contentEncoding());
+        assertTrue(insert.batchable());
+        insert.release();
+
+        HttpRequest br = post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV");
+        br.headers().set(HttpHeaderNames.CONTENT_ENCODING, "br");
+        ch.writeInbound(br);
+        Insert streamed = only(Insert.class);
+        assertEquals("br", streamed.key().contentEncoding(), "no decoder here: ClickHouse reads it");
+        assertFalse(streamed.batchable());
+        streamed.release();
+    }
+
+    @Test
+    void aCompressedBombIsRefusedWith413() throws Exception {
+        byte[] bomb = CompressedBodies.gzip(new byte[MAX_REQUEST_BYTES * 100]);
+        HttpRequest req = post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV");
+        req.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
+        ch.writeInbound(req, new DefaultLastHttpContent(Unpooled.wrappedBuffer(bomb)));
+        Refusal r = only(Refusal.class);
+        assertEquals(413, r.status());
+        assertTrue(r.message().contains("once decompressed"), r.message());
+    }
+
+    @Test
+    void aCompressedBodyIsNotLookedIntoForAStatement() {
+        HttpRequest req = post("/?decompress=1");
+        ch.writeInbound(req, last("compressed bytes"));
+        assertSame(req, ch.readInbound());
+        LastHttpContent body = assertInstanceOf(LastHttpContent.class, ch.readInbound());
+        assertEquals("compressed bytes", text(body.content()), "passed on as it came");
+        body.release();
     }
 
     @Test

@@ -56,7 +56,11 @@ class InsertHandlerTest {
     }
 
     private static Insert insert(String rows, DedupWindow.Key dedupKey) {
-        return new Insert(KEY, Unpooled.copiedBuffer(rows, StandardCharsets.UTF_8), true, false, dedupKey);
+        return insert(rows, dedupKey, ReplyForm.PLAIN);
+    }
+
+    private static Insert insert(String rows, DedupWindow.Key dedupKey, ReplyForm form) {
+        return new Insert(KEY, Unpooled.copiedBuffer(rows, StandardCharsets.UTF_8), true, false, dedupKey, form);
     }
 
     /** Seals the open batch and answers it. */
@@ -84,6 +88,16 @@ class InsertHandlerTest {
         assertEquals(new InsertResult(400, "no such table string"), nextAnswer());
         assertTrue(ch.isOpen());
         assertEquals(1.0, registry.get("catflap.bad_requests").tag("reason", "bad_table").counter().count());
+    }
+
+    /** compress=1 and query_id reach the answer of their own request; a refusal is always answered plainly. */
+    @Test
+    void eachAnswerIsWrittenInItsRequestsForm() {
+        ReplyForm compressed = new ReplyForm(true, "q-1");
+        ch.writeInbound(insert("(1)", null, compressed), new Refusal("bad_table", 400, "no", false));
+        commit(InsertResult.OK);
+        assertEquals(compressed, assertInstanceOf(InsertReply.class, ch.readOutbound()).form());
+        assertEquals(ReplyForm.PLAIN, assertInstanceOf(InsertReply.class, ch.readOutbound()).form());
     }
 
     @Test

@@ -25,6 +25,40 @@ class ErrorPolicyTest {
         assertEquals(ErrorPolicy.Action.ANSWER, ErrorPolicy.of(UpstreamReply.of(200, ""), 9));
     }
 
+    /** 252 is a batch too big for its partitions (split by size), a table whose merges lag (wait), or a key problem. */
+    @Test
+    void theMeaningsOf252AreToldApartByTheirText() {
+        UpstreamReply partitions = UpstreamReply.of(500, "Code: 252. DB::Exception: Too many partitions for single "
+                + "INSERT block (more than 100). The limit is controlled by 'max_partitions_per_insert_block' setting.");
+        assertEquals(ErrorPolicy.Kind.BATCH_SHAPE, ErrorPolicy.kind(partitions));
+        assertEquals(ErrorPolicy.Action.SHRINK, ErrorPolicy.of(partitions, 2));
+        assertEquals(ErrorPolicy.Action.ANSWER, ErrorPolicy.of(partitions, 1));
+        assertEquals(400, ErrorPolicy.status(partitions), "the sender's own rows span too many partitions");
+        UpstreamReply parts = UpstreamReply.of(500, "Code: 252, e.displayText() = DB::Exception: Too many parts "
+                + "(300). Merges are processing significantly slower than inserts., e.what() = DB::Exception");
+        assertEquals(ErrorPolicy.Kind.TRANSIENT, ErrorPolicy.kind(parts));
+        assertEquals(500, ErrorPolicy.status(parts));
+        UpstreamReply total = UpstreamReply.of(500, "Code: 252. DB::Exception: Too many parts (100000) in all "
+                + "partitions in total in table 'db.t'. This indicates wrong choice of partition key.");
+        assertEquals(ErrorPolicy.Kind.FATAL, ErrorPolicy.kind(total));
+    }
+
+    /** ClickHouse 18.16's statuses, except that errors about the data are 400 as current ClickHouse answers them. */
+    @Test
+    void statusesAreClickHousesForEachCode() {
+        assertEquals(400, UpstreamReply.of(500, "Code: 27, e.displayText() = DB::Exception: Cannot parse").toResult()
+                .status());
+        assertEquals(400, UpstreamReply.of(500, "Code: 53. Type mismatch").toResult().status());
+        assertEquals(400, UpstreamReply.of(500, "Code: 117. Unknown field").toResult().status());
+        assertEquals(404, UpstreamReply.of(404, "Code: 60. Table db.t doesn't exist").toResult().status());
+        assertEquals(401, UpstreamReply.of(401, "Code: 193. Wrong password").toResult().status());
+        assertEquals(500, UpstreamReply.of(500, "Code: 241. Memory limit").toResult().status());
+        assertEquals(502, UpstreamReply.of(502, "Bad Gateway").toResult().status(), "no code: the status as it came");
+        assertEquals(500, UpstreamReply.of(500, "Code: 1000. Poco").toResult().status(), "an unknown code: as it came");
+        assertEquals(503, UpstreamReply.failed("reset").toResult().status());
+        assertEquals(27, UpstreamReply.of(500, "Code: 27. x").toResult().code());
+    }
+
     @Test
     void versionsDecideSettings() {
         assertEquals(false, ServerVersion.parse("18.16.1").hasAsyncInsert());

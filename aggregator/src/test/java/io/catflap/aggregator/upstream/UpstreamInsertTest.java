@@ -153,6 +153,45 @@ class UpstreamInsertTest {
         assertEquals(1, upstream.committed().size());
     }
 
+    /**
+     * 252 for too many partitions in one block: retrying the same batch never helps; halves by size do, down to the
+     * one request whose own rows span too many partitions, which alone gets the error, as 400.
+     */
+    @Test
+    void aBatchWithTooManyPartitionsIsSplitBySizeUntilItFits() throws Exception {
+        String tooMany = "Code: 252. DB::Exception: Too many partitions for single INSERT block (more than 3). The "
+                + "limit is controlled by 'max_partitions_per_insert_block' setting.";
+        // one partition per row; request 5 alone holds four rows
+        upstream = new FakeClickHouse(r -> r.body().chars().filter(c -> c == '(').count() > 3
+                ? Answer.error(500, tooMany) : Answer.ok(0));
+        insert(upstream.url(), KEY, i -> i == 5 ? "(50),(51),(52),(53)" : "(" + i + ")", 8, 30_000);
+        for (int i = 0; i < 8; i++) {
+            if (i != 5) {
+                assertEquals(InsertResult.OK, answers.get(i), "request " + i);
+            }
+        }
+        assertEquals(400, answers.get(5).status());
+        assertEquals(252, answers.get(5).code());
+        assertTrue(answers.get(5).message().startsWith(tooMany), answers.get(5).message());
+        assertEquals(0, count("catflap.insert.retries"), "never retried as it is");
+        assertEquals(7, upstream.committed().stream().mapToLong(b -> b.chars().filter(c -> c == '(').count()).sum(),
+                "every other row committed once");
+    }
+
+    /** 252 for too many parts: the table's merges lag; the same batch goes again once they caught up. */
+    @Test
+    void aTableWithTooManyPartsIsWaitedFor() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        insert(body -> calls.incrementAndGet() <= 2
+                ? Answer.error(500, "Code: 252, e.displayText() = DB::Exception: Too many parts (300). Merges are "
+                + "processing significantly slower than inserts., e.what() = DB::Exception") : Answer.ok(0),
+                6, -1, 30_000);
+        answers.values().forEach(r -> assertEquals(InsertResult.OK, r));
+        assertEquals(2, count("catflap.insert.retries"));
+        assertEquals(0, count("catflap.batch.splits"));
+        assertEquals(1, upstream.committed().size(), "one insert of the whole batch");
+    }
+
     @Test
     void transientErrorsEndAtTheDeadline() throws Exception {
         insert(body -> Answer.error(500, "Code: 241, e.displayText() = DB::Exception: Memory limit"),
