@@ -49,11 +49,6 @@ final class InOrderResponder {
         };
     }
 
-    /** Answers the next request right away (in order behind the pending ones), plainly. */
-    void answer(InsertResult result) {
-        next(ReplyForm.PLAIN).complete(result);
-    }
-
     /** Closes the connection once every answer reserved so far was written. */
     void closeWhenDrained() {
         closeWhenDrained = true;

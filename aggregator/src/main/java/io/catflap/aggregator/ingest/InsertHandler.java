@@ -81,15 +81,16 @@ final class InsertHandler extends ChannelInboundHandlerAdapter {
 
     private void refuse(ChannelHandlerContext ctx, Refusal refusal) {
         ingest.bad().count(refusal.reason());
-        if (streaming != null) {
+        Ack ack = streaming == null ? responder.next(ReplyForm.PLAIN) : null;
+        if (refusal.close()) {
+            responder.closeWhenDrained();   // before the answer, so that it says the connection closes
+            ReadGateHandler.resumeReading(ctx);   // a stream may have paused reading; the rest is read and dropped
+        }
+        if (ack != null) {
+            ack.complete(refusal.result());
+        } else {
             streaming.abort(refusal.message(), refusal.result());   // the refusal is that insert's answer
             streaming = null;
-        } else {
-            responder.answer(refusal.result());
-        }
-        if (refusal.close()) {
-            responder.closeWhenDrained();
-            ReadGateHandler.resumeReading(ctx);   // a stream may have paused reading; the rest is read and dropped
         }
     }
 

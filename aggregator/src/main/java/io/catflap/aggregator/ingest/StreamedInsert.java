@@ -107,11 +107,10 @@ final class StreamedInsert {
 
     private void replied(UpstreamReply r) {
         upstream = null;
-        boolean early = ack != null && !ended;
-        answer(r.toResult());
-        if (early) {
-            cutShort.run();
+        if (ack != null && !ended) {
+            cutShort.run();   // before the answer, so that it says the connection closes
         }
+        answer(r.toResult());
     }
 
     private void answer(InsertResult result) {
