@@ -4,6 +4,7 @@ import io.catflap.aggregator.admin.AdminServer;
 import io.catflap.aggregator.batch.BatchMemory;
 import io.catflap.aggregator.batch.Batcher;
 import io.catflap.aggregator.batch.TrackedTables;
+import io.catflap.aggregator.ingest.AccessPolicy;
 import io.catflap.aggregator.ingest.BadRequests;
 import io.catflap.aggregator.ingest.DedupWindow;
 import io.catflap.aggregator.ingest.Ingest;
@@ -94,7 +95,8 @@ public final class Aggregator implements AutoCloseable {
         memory.onRelease(gate::pump);
         this.selects = new SelectUpstream(config.clickhouse(), config.maxSelects(), group, registry);
         BadRequests bad = new BadRequests(registry);
-        this.ingest = new Ingest(gate, batcher, inserts, bad, config.tokens(), config.maxRequestBytes(),
+        AccessPolicy access = new AccessPolicy(config.tokens(), config.user(), config.password());
+        this.ingest = new Ingest(gate, batcher, inserts, bad, access, config.maxRequestBytes(),
                 config.batchBytes(), () -> new SelectProxyHandler(selects));
         Gauge.builder("catflap.connections.open", connections, ChannelGroup::size)
                 .description("Client connections open on the data port").register(registry);

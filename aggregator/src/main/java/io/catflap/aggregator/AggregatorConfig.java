@@ -1,6 +1,6 @@
 package io.catflap.aggregator;
 
-import io.catflap.aggregator.ingest.TokenTable;
+import io.catflap.aggregator.ingest.TokenFile;
 import io.catflap.protocol.Kitten;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -80,7 +80,7 @@ public final class AggregatorConfig {
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int writeBufferBytes = DEFAULT_WRITE_BUFFER_BYTES;
     private long unwritableTimeoutMillis = DEFAULT_UNWRITABLE_TIMEOUT_MILLIS;
-    private TokenTable tokens = TokenTable.none();
+    private TokenFile tokens;
     private int maxTrackedTables = DEFAULT_MAX_TRACKED_TABLES;
     private long freeReadBudget = DEFAULT_FREE_READ_BUDGET;
 
@@ -316,12 +316,13 @@ public final class AggregatorConfig {
         return this;
     }
 
-    public TokenTable tokens() {
+    /** The bearer tokens every request must present, or null: none (the aggregator is open, as kittenhouse's). */
+    public TokenFile tokens() {
         return tokens;
     }
 
-    public AggregatorConfig tokens(TokenTable v) {
-        tokens = Objects.requireNonNull(v);
+    public AggregatorConfig tokens(TokenFile v) {
+        tokens = v;
         return this;
     }
 

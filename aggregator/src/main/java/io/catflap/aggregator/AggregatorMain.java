@@ -1,7 +1,7 @@
 package io.catflap.aggregator;
 
 import io.catflap.aggregator.admin.AdminServer;
-import io.catflap.aggregator.ingest.TokenTable;
+import io.catflap.aggregator.ingest.TokenFile;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.File;
@@ -44,9 +44,10 @@ public final class AggregatorMain implements Callable<Integer> {
     URI clickhouse;
 
     @Option(names = "--user", paramLabel = "NAME", defaultValue = "${env:CATFLAP_CLICKHOUSE_USER}",
-            description = "ClickHouse user for requests without credentials of their own (KITTEN); default "
-                    + "$CATFLAP_CLICKHOUSE_USER, else ClickHouse's default user. HTTP clients' own credentials are "
-                    + "passed through.")
+            description = "ClickHouse user for every request that runs under the aggregator's credentials: KITTEN, "
+                    + "HTTP requests without credentials of their own and, with --tokens, every request; default "
+                    + "$CATFLAP_CLICKHOUSE_USER, else ClickHouse's default user. Without --tokens, HTTP clients' "
+                    + "own credentials are passed through.")
     String user;
 
     @Option(names = "--password", paramLabel = "SECRET", defaultValue = "${env:CATFLAP_CLICKHOUSE_PASSWORD}",
@@ -171,9 +172,11 @@ public final class AggregatorMain implements Callable<Integer> {
     Duration dedupWindow;
 
     @Option(names = "--tokens", paramLabel = "FILE",
-            description = "Bearer tokens, one per line: '<token> <db.table|db.*|*>[, ...]'. When given, KITTEN "
-                    + "clients and HTTP clients without ClickHouse credentials must present one (default: none "
-                    + "required, as kittenhouse).")
+            description = "Bearer tokens, one per line: '<token> <grants>', grants being tables (db.table, db.*, *) "
+                    + "to insert into, 'read' (read-only queries, run as --user with readonly=1) and "
+                    + "'from=CIDR' (client addresses). When given, every request on every path needs a token "
+                    + "(401 otherwise; /ping excepted) and runs as --user (default: none, as kittenhouse: the "
+                    + "port is as open as ClickHouse is to --user).")
     Path tokens;
 
     public static void main(String[] args) {
@@ -228,7 +231,7 @@ public final class AggregatorMain implements Callable<Integer> {
                 .maxConnections(maxConnections)
                 .writeBufferBytes(writeBufferBytes)
                 .unwritableTimeoutMillis(unwritableTimeout.toMillis())
-                .tokens(tokens == null ? TokenTable.none() : TokenTable.load(tokens));
+                .tokens(tokens == null ? null : TokenFile.load(tokens));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         AdminServer.bindJvmMetrics(registry);
         Aggregator aggregator = Aggregator.start(c, registry);

@@ -13,7 +13,6 @@ import io.netty.handler.codec.MessageToMessageDecoder;
 import java.io.IOException;
 import java.util.List;
 import java.util.Locale;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +25,8 @@ final class KittenInsertDecoder extends MessageToMessageDecoder<RequestFrame> {
     private static final Logger log = LoggerFactory.getLogger(KittenInsertDecoder.class);
 
     private final int maxRequestBytes;
-    private final Predicate<TableSpec> access;
+    private final AccessPolicy.Grant grant;
     private final boolean dedup;
-    private final String token;
     /**
      * The table string of the last frame let in and its key: a connection mostly writes one table, and parsing the
      * string into a key costs several times the frame's decoding. Only strings let in are kept (a connection's
@@ -38,15 +36,13 @@ final class KittenInsertDecoder extends MessageToMessageDecoder<RequestFrame> {
     private BatchKey lastKey;
 
     /**
-     * @param access which tables the connection may write
-     * @param dedup  the connection asked for idempotency keys to be honoured (and the server keeps a window)
-     * @param token  the connection's bearer token (or null), which scopes its idempotency keys
+     * @param grant which tables the connection may write; its token scopes the connection's idempotency keys
+     * @param dedup the connection asked for idempotency keys to be honoured (and the server keeps a window)
      */
-    KittenInsertDecoder(int maxRequestBytes, Predicate<TableSpec> access, boolean dedup, String token) {
+    KittenInsertDecoder(int maxRequestBytes, AccessPolicy.Grant grant, boolean dedup) {
         this.maxRequestBytes = maxRequestBytes;
-        this.access = access;
+        this.grant = grant;
         this.dedup = dedup;
-        this.token = token;
     }
 
     @Override
@@ -62,9 +58,9 @@ final class KittenInsertDecoder extends MessageToMessageDecoder<RequestFrame> {
                 out.add(new Refusal("bad_table", 400, e.getMessage(), false));
                 return;
             }
-            if (!access.test(spec)) {
-                out.add(new Refusal("forbidden_table", 403, "this token may not insert into " + spec.withoutShard(),
-                        false));
+            Refusal forbidden = grant.refuseTable(spec, false);
+            if (forbidden != null) {
+                out.add(forbidden);
                 return;
             }
             lastTable = table;
@@ -79,7 +75,7 @@ final class KittenInsertDecoder extends MessageToMessageDecoder<RequestFrame> {
             out.add(new Refusal("bad_lz4", 400, e.getMessage(), false));
             return;
         }
-        DedupWindow.Key key = dedup && frame.idempotencyKey() != null ? DedupWindow.key(token, frame) : null;
+        DedupWindow.Key key = dedup && frame.idempotencyKey() != null ? DedupWindow.key(grant.token(), frame) : null;
         out.add(new Insert(lastKey, body, true, false, key));
     }
 
