@@ -57,6 +57,14 @@ class HttpProtocolIT {
         HttpResponse<String> own = post(insert + "&user=default", "(71, concat('a', 'b'))");
         assertEquals(200, own.statusCode(), own.body());
         assertEquals(1, ch.count(table, "a = 71 AND s = 'ab'"));
+
+        String plain = q("INSERT INTO " + table + " (a, s) VALUES");
+        HttpResponse<String> aggregators = post(plain, "(72, toString(now()))");
+        assertTrue(aggregators.statusCode() >= 400 && aggregators.body().startsWith("Code: "), aggregators.body());
+        HttpResponse<String> sendersNow = post(plain + "&user=default", "(73, toString(now()))");
+        assertEquals(200, sendersNow.statusCode(), "inserted on its own, as ClickHouse would: " + sendersNow.body());
+        assertEquals(0, ch.count(table, "a = 72"));
+        assertEquals(1, ch.count(table, "a = 73 AND s != ''"));
     }
 
     @Test

@@ -15,7 +15,8 @@ import java.util.TreeMap;
  * @param password its password (null with a null user)
  * @param table    validated target; a shard suffix is dropped (rows for every shard of a table travel together)
  * @param format   the body's format
- * @param settings URL settings sent with the INSERT (names validated), in a stable order
+ * @param settings URL settings sent with the INSERT (names validated), and under the sender's own credentials its
+ *                 {@code quota_key}, in a stable order
  * @param contentEncoding the body's Content-Encoding (gzip, deflate), or null; encoded bodies are never merged
  */
 public record BatchKey(String user, String password, TableSpec table, InsertFormat format,
@@ -31,6 +32,11 @@ public record BatchKey(String user, String password, TableSpec table, InsertForm
     /** A key for the aggregator's own credentials and no extra settings (the KITTEN path). */
     public static BatchKey of(TableSpec table, InsertFormat format) {
         return new BatchKey(null, null, table, format, Collections.emptySortedMap(), null);
+    }
+
+    /** Whether the rows run under the aggregator's own credentials rather than their sender's. */
+    public boolean aggregatorCredentials() {
+        return user == null;
     }
 
     /** Whether requests of this key may share a batch: a concatenable format, not compressed. */
