@@ -157,7 +157,7 @@ public final class Aggregator implements AutoCloseable {
                 })
                 .bind(config.listen()).sync().channel();
         if (config.admin() != null) {
-            admin = AdminServer.start(config.admin(), group, registry, status);
+            admin = AdminServer.start(config.admin(), group, registry, status, config.adminToken());
         }
         log.info("catflap aggregator listening on {} (admin {}), upstream {}", server.localAddress(),
                 admin == null ? "off" : admin.port(), config.clickhouse());

@@ -81,6 +81,7 @@ public final class AggregatorConfig {
     private int writeBufferBytes = DEFAULT_WRITE_BUFFER_BYTES;
     private long unwritableTimeoutMillis = DEFAULT_UNWRITABLE_TIMEOUT_MILLIS;
     private TokenFile tokens;
+    private String adminToken;
     private int maxTrackedTables = DEFAULT_MAX_TRACKED_TABLES;
     private long freeReadBudget = DEFAULT_FREE_READ_BUDGET;
 
@@ -90,6 +91,16 @@ public final class AggregatorConfig {
 
     public AggregatorConfig listen(InetSocketAddress v) {
         listen = Objects.requireNonNull(v);
+        return this;
+    }
+
+    /** The bearer token the admin port's {@code /metrics} and {@code /status} require; null: none. */
+    public String adminToken() {
+        return adminToken;
+    }
+
+    public AggregatorConfig adminToken(String v) {
+        adminToken = v;
         return this;
     }
 

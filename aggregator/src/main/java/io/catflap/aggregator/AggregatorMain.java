@@ -5,8 +5,11 @@ import io.catflap.aggregator.ingest.TokenFile;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.File;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -37,6 +40,12 @@ public final class AggregatorMain implements Callable<Integer> {
             description = "/metrics, /health, /status (default ${DEFAULT-VALUE}); kept off the data port so it "
                     + "answers while that port is flooded. 'off' disables it.")
     String admin;
+
+    @Option(names = "--admin-token-file", paramLabel = "FILE",
+            description = "A file whose first line is the bearer token /metrics and /status then require (Prometheus: "
+                    + "authorization.credentials_file; the status page: /#token=...). /health and the page itself "
+                    + "stay open. Default: none, for an admin port on loopback.")
+    Path adminTokenFile;
 
     @Option(names = "--clickhouse", paramLabel = "URL", defaultValue = "http://127.0.0.1:8123",
             description = "ClickHouse HTTP interface (default ${DEFAULT-VALUE}: the server this aggregator sits next "
@@ -210,6 +219,7 @@ public final class AggregatorMain implements Callable<Integer> {
         AggregatorConfig c = new AggregatorConfig()
                 .listen(address(listen))
                 .admin("off".equals(admin) ? null : address(admin))
+                .adminToken(adminTokenFile == null ? null : firstLine(adminTokenFile))
                 .clickhouse(clickhouse)
                 .user(blankToNull(user))
                 .password(blankToNull(password))
@@ -254,6 +264,16 @@ public final class AggregatorMain implements Callable<Integer> {
             host = host.substring(1, host.length() - 1);
         }
         return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
+    /** The token in the first line of {@code file}; refuses an empty one, which would let anybody in. */
+    private String firstLine(Path file) throws IOException {
+        String token = Files.readAllLines(file, StandardCharsets.UTF_8).stream().findFirst().orElse("").strip();
+        if (token.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--admin-token-file: " + file
+                    + " has no token on its first line");
+        }
+        return token;
     }
 
     private static String blankToNull(String s) {
