@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.QueryStringEncoder;
 import java.net.InetAddress;
@@ -85,7 +86,7 @@ public final class AccessPolicy {
         }
 
         /** 400 naming the first of an insert's URL {@code parameters} the caller may not set, else null. */
-        Refusal refuseInsertParameters(Iterable<String> parameters) {
+        Refusal refuseInsertParameters(Map<String, List<String>> parameters) {
             String bad = own() ? null : SenderSettings.refusedForInsert(parameters);
             return bad == null ? null : forbiddenSetting(bad);
         }
@@ -187,7 +188,7 @@ public final class AccessPolicy {
                 return new Refusal("forbidden_query", 403, "this token may only run read-only queries: "
                         + String.join(", ", READ_STATEMENTS.stream().sorted().toList()), true);
             }
-            String bad = SenderSettings.refusedForQuery(params.keySet());
+            String bad = SenderSettings.refusedForQuery(params);
             if (bad != null) {
                 return forbiddenSetting(bad);
             }
@@ -199,7 +200,8 @@ public final class AccessPolicy {
     /**
      * Makes {@code request} what ClickHouse must see: the database header as the {@code database} parameter; under
      * the aggregator's credentials the caller's own replaced and {@code quota_key} dropped; for a read-only grant
-     * {@code readonly=1} as the last parameter (ClickHouse applies them in order, so no earlier one undoes it).
+     * {@code readonly=1} as the last parameter (ClickHouse applies them in order, so no earlier one undoes it), on a
+     * POST.
      */
     private void rewrite(Grant grant, HttpRequest request, Map<String, List<String>> params) {
         QueryStringEncoder uri = new QueryStringEncoder(new QueryStringDecoder(request.uri()).rawPath());
@@ -221,6 +223,14 @@ public final class AccessPolicy {
         }
         if (grant.queries() == Queries.READ_ONLY) {
             uri.addParam("readonly", "1");
+            if (HttpMethod.GET.equals(request.method())) {
+                // ClickHouse gives a GET readonly=2 before reading parameters, which then may not change it; and 2
+                // allows table functions (url(), file(), remote()). As a POST the request gets the 1 it is sent.
+                request.setMethod(HttpMethod.POST);
+                if (!HttpUtil.isContentLengthSet(request) && !HttpUtil.isTransferEncodingChunked(request)) {
+                    HttpUtil.setContentLength(request, 0);
+                }
+            }
         }
         request.setUri(uri.toString());
     }

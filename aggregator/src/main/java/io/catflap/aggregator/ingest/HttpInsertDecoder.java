@@ -292,7 +292,7 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
         // kittenhouse's form carries its own parameters (persistent, debug ...), never ClickHouse settings
         Map<String, List<String>> sent = first("query") == null && first("table") != null ? Map.of() : params;
         if (refusal == null) {
-            refusal = grant.refuseInsertParameters(sent.keySet());
+            refusal = grant.refuseInsertParameters(sent);
         }
         if (refusal != null) {
             return refusal;

@@ -1,5 +1,7 @@
 package io.catflap.aggregator.ingest;
 
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -7,9 +9,9 @@ import java.util.Set;
  * refused (400, naming it). Under its own ClickHouse credentials a sender sets whatever ClickHouse lets it.
  *
  * <p>An insert may set what changes only how its own rows are parsed: rows with different settings never share a
- * batch, so nothing here reaches another sender's rows. Left out on purpose, for example:
- * {@code input_format_values_interpret_expressions} and {@code ..._deduce_templates_of_expressions} (a sender's
- * {@code file()} or subquery would run with the aggregator's rights; the aggregator turns both off itself),
+ * batch, so nothing here reaches another sender's rows. {@code input_format_values_interpret_expressions} and
+ * {@code ..._deduce_templates_of_expressions} the aggregator turns off itself (a sender's {@code file()} or subquery
+ * would run with its rights): a sender may ask for 0, nothing else. Left out on purpose, for example:
  * {@code max_insert_block_size} (a merged insert would no longer be all-or-nothing),
  * {@code input_format_allow_errors_ratio} (the ratio of a merged insert is not the sender's: its one bad row among
  * others' good ones would be dropped silently), {@code insert_deduplication_token} and {@code insert_quorum}
@@ -27,6 +29,10 @@ final class SenderSettings {
 
     /** Parameters the aggregator reads itself ({@code query}, {@code database}) or drops under its credentials. */
     private static final Set<String> HANDLED = Set.of("query", "database", "query_id", "quota_key");
+
+    /** Turned off by the aggregator under its credentials; a sender may only ask for the same. */
+    private static final Set<String> OFF = Set.of("input_format_values_interpret_expressions",
+            "input_format_values_deduce_templates_of_expressions");
 
     private static final Set<String> INSERT = Set.of(
             "date_time_input_format",
@@ -54,19 +60,21 @@ final class SenderSettings {
     private SenderSettings() {
     }
 
-    /** The first of {@code parameters} an insert under the aggregator's credentials may not set, or null. */
-    static String refusedForInsert(Iterable<String> parameters) {
+    /** The first of an insert's URL {@code parameters} it may not set under the aggregator's credentials, or null. */
+    static String refusedForInsert(Map<String, List<String>> parameters) {
         return firstNotIn(INSERT, parameters);
     }
 
-    /** The first of {@code parameters} a read-only query may not set, or null. */
-    static String refusedForQuery(Iterable<String> parameters) {
+    /** The first of a read-only query's URL {@code parameters} it may not set, or null. */
+    static String refusedForQuery(Map<String, List<String>> parameters) {
         return firstNotIn(QUERY, parameters);
     }
 
-    private static String firstNotIn(Set<String> allowed, Iterable<String> parameters) {
-        for (String p : parameters) {
-            if (!HANDLED.contains(p) && !TRANSPORT.contains(p) && !allowed.contains(p)) {
+    private static String firstNotIn(Set<String> allowed, Map<String, List<String>> parameters) {
+        for (Map.Entry<String, List<String>> e : parameters.entrySet()) {
+            String p = e.getKey();
+            boolean off = OFF.contains(p) && e.getValue().stream().allMatch("0"::equals);
+            if (!off && !HANDLED.contains(p) && !TRANSPORT.contains(p) && !allowed.contains(p)) {
                 return p;
             }
         }

@@ -39,6 +39,7 @@ public final class UpstreamInsert implements BatchWriter {
     private static final Logger log = LoggerFactory.getLogger(UpstreamInsert.class);
     private static final long BACKOFF_BASE_MILLIS = 100;
     private static final long BACKOFF_CAP_MILLIS = 5_000;
+    private static final String DEDUCE_TEMPLATES = "input_format_values_deduce_templates_of_expressions";
     /** Why an insert waits for the version probe: retried like a connection failure, never sent without them. */
     private static final UpstreamReply VERSION_UNKNOWN = UpstreamReply.failed("ClickHouse's version is not known yet, "
             + "so the settings that keep senders' VALUES from being evaluated cannot be chosen");
@@ -232,7 +233,9 @@ public final class UpstreamInsert implements BatchWriter {
             }
             settings.put("input_format_values_interpret_expressions", "0");
             if (known.get().hasValuesTemplates()) {
-                settings.put("input_format_values_deduce_templates_of_expressions", "0");
+                settings.put(DEDUCE_TEMPLATES, "0");
+            } else {
+                settings.remove(DEDUCE_TEMPLATES);   // a sender's 0, to a server that would refuse the name
             }
         }
         if (key.mergeable() && known.map(ServerVersion::hasAsyncInsert).orElse(false)) {

@@ -16,6 +16,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 class AccessPolicyTest {
@@ -110,6 +111,7 @@ class AccessPolicyTest {
                 "Authorization", "Bearer reader", "X-ClickHouse-Database", "logs");
         assertNull(query(tokens, r, "/* why */ select count() FROM t"));
         assertEquals("/?query=SELECT%20count%28%29%20FROM%20t&default_format=JSON&database=logs&readonly=1", r.uri());
+        assertEquals(HttpMethod.POST, r.method(), "a GET would be readonly=2 upstream: table functions allowed");
         assertEquals("agg", r.headers().get("X-ClickHouse-User"));
         assertEquals("pw", r.headers().get("X-ClickHouse-Key"));
         assertFalse(r.headers().contains(HttpHeaderNames.AUTHORIZATION), "the token stays here");
@@ -118,12 +120,15 @@ class AccessPolicyTest {
     @Test
     void insertsUnderTheAggregatorsCredentialsSetOnlyAllowedSettings() {
         AccessPolicy.Grant writer = assertInstanceOf(AccessPolicy.Grant.class, tokens.kitten("writer", LAN));
-        assertNull(writer.refuseInsertParameters(List.of("query", "date_time_input_format", "quota_key")));
+        assertNull(writer.refuseInsertParameters(Map.of("query", List.of("INSERT INTO t VALUES"),
+                "date_time_input_format", List.of("best_effort"), "quota_key", List.of("k"),
+                "input_format_values_interpret_expressions", List.of("0"))), "asking for what is forced is fine");
         for (String bad : List.of("input_format_values_interpret_expressions",
                 "input_format_values_deduce_templates_of_expressions", "max_insert_block_size",
                 "input_format_allow_errors_ratio", "insert_deduplication_token", "session_id", "readonly",
                 "profile")) {
-            Refusal r = writer.refuseInsertParameters(List.of("query", bad));
+            Refusal r = writer.refuseInsertParameters(Map.of("query", List.of("INSERT INTO t VALUES"),
+                    bad, List.of("1")));
             assertEquals(400, r.status(), bad);
             assertTrue(r.message().contains("'" + bad + "'"), r.message());
         }

@@ -167,6 +167,10 @@ class UpstreamInsertTest {
         assertFalse(uri.contains("async_insert"), "18.16 does not know async_insert: " + uri);
         assertTrue(uri.contains("INSERT+INTO+%60db%60.%60t%60+%28%60a%60%29+FORMAT+Values"), uri);
         assertFalse(uri.contains("deduce_templates"), "18.16 does not know it: " + uri);
+        BatchKey askingForOff = new BatchKey(null, null, TableSpec.parse("t"), InsertFormat.VALUES, new TreeMap<>(
+                Map.of("input_format_values_deduce_templates_of_expressions", "0")), null);
+        assertFalse(UpstreamInsert.uri(askingForOff, Optional.of(ServerVersion.parse("18.16.1")))
+                .contains("deduce_templates"), "a sender's 0 does not reach a server that refuses the name");
         String modern = UpstreamInsert.uri(KEY, Optional.of(ServerVersion.parse("24.3.1.2672")));
         assertTrue(modern.contains("async_insert=0"), modern);
         assertTrue(modern.contains("input_format_values_deduce_templates_of_expressions=0"), modern);
