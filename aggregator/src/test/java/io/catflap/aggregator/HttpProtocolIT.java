@@ -7,6 +7,7 @@ import io.catflap.aggregator.ingest.TokenFile;
 import io.catflap.testkit.ClickHouseServer;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
@@ -65,6 +66,29 @@ class HttpProtocolIT {
         assertEquals(200, sendersNow.statusCode(), "inserted on its own, as ClickHouse would: " + sendersNow.body());
         assertEquals(0, ch.count(table, "a = 72"));
         assertEquals(1, ch.count(table, "a = 73 AND s != ''"));
+    }
+
+    /** quota_key reaches ClickHouse under the sender's own credentials only (the test server's quota takes none). */
+    @Test
+    void quotaKeyTravelsOnlyUnderTheSendersOwnCredentials() throws Exception {
+        String insert = q("INSERT INTO " + table + " (a, s) VALUES") + "&quota_key=k";
+        HttpResponse<String> own = post(insert + "&user=default", "(80,'own')");
+        assertTrue(own.body().startsWith("Code: 200") && own.body().contains("client supplied keys"),
+                "ClickHouse saw the key: " + own.body());
+        assertEquals(200, post(insert, "(81,'aggregator')").statusCode(), "dropped under the aggregator's");
+        assertEquals(0, ch.count(table, "a = 80"));
+        assertEquals(1, ch.count(table, "a = 81"));
+    }
+
+    /** 18.16 reads the database only from the parameter; the header a client sends reaches it as that. */
+    @Test
+    void theDatabaseHeaderReachesClickHouseAsTheParameter() throws Exception {
+        HttpResponse<String> r = TestHttp.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agg.port()
+                + q("SELECT currentDatabase()"))).header("X-ClickHouse-Database", "system"));
+        assertEquals("system", r.body().strip());
+        assertEquals(200, post(q("INSERT INTO " + table.substring(table.indexOf('.') + 1) + " (a, s) VALUES"),
+                "(82,'header')", "X-ClickHouse-Database", ClickHouseServer.TEST_DATABASE).statusCode());
+        assertEquals(1, ch.count(table, "a = 82"));
     }
 
     @Test

@@ -107,7 +107,8 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
             return;
         }
         try {
-            params = new QueryStringDecoder(req.uri()).parameters();
+            // as ClickHouse reads them: ';' is part of a value, not a separator
+            params = QueryStringDecoder.builder().semicolonIsNormalChar(true).build(req.uri()).parameters();
         } catch (IllegalArgumentException e) {   // a broken %-escape
             refuse(ctx, "bad_uri", 400, "Cannot parse URI: " + e.getMessage());
             return;

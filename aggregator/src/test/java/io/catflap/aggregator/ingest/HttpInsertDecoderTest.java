@@ -149,6 +149,16 @@ class HttpInsertDecoderTest {
         body.release();
     }
 
+    /** The parameters are read as ClickHouse reads them, and a rewritten query keeps them so. */
+    @Test
+    void aSemicolonInAParameterIsPartOfIt() {
+        HttpRequest get = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/?query=SELECT%20';'");
+        ch.writeInbound(get, LastHttpContent.EMPTY_LAST_CONTENT);
+        assertSame(get, ch.readInbound());
+        assertEquals("/?query=SELECT%20%27%3B%27", get.uri());
+        assertSame(LastHttpContent.EMPTY_LAST_CONTENT, ch.readInbound());
+    }
+
     @Test
     void aBodyLargerThanABatchIsHandedOnAtOnceAndStreamed() {
         ch.writeInbound(post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV"), chunk("a".repeat(40)));
