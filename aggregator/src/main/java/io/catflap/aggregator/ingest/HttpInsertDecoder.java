@@ -290,11 +290,12 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
             }
         }
         Refusal refusal = grant.refuseTable(spec, true);
+        if (refusal != null) {
+            return refusal;
+        }
         // kittenhouse's form carries its own parameters (persistent, debug ...), never ClickHouse settings
         Map<String, List<String>> sent = first("query") == null && first("table") != null ? Map.of() : params;
-        if (refusal == null) {
-            refusal = grant.refuseInsertParameters(sent);
-        }
+        refusal = grant.refuseInsertParameters(sent);
         if (refusal != null) {
             return refusal;
         }
