@@ -4,12 +4,14 @@ import io.catflap.aggregator.admin.AdminServer;
 import io.catflap.aggregator.batch.BatchMemory;
 import io.catflap.aggregator.batch.Batcher;
 import io.catflap.aggregator.batch.TrackedTables;
+import io.catflap.aggregator.ingest.AccessPolicy;
 import io.catflap.aggregator.ingest.BadRequests;
 import io.catflap.aggregator.ingest.DedupWindow;
 import io.catflap.aggregator.ingest.Ingest;
 import io.catflap.aggregator.ingest.Pipelines;
 import io.catflap.aggregator.ingest.ReadDeadlineHandler;
 import io.catflap.aggregator.ingest.ReadGate;
+import io.catflap.aggregator.ingest.TokenFile;
 import io.catflap.aggregator.select.SelectProxyHandler;
 import io.catflap.aggregator.select.SelectUpstream;
 import io.catflap.aggregator.upstream.ActivePartsReader;
@@ -104,7 +106,8 @@ public final class Aggregator implements AutoCloseable {
         memory.onRelease(gate::pump);
         this.selects = new SelectUpstream(config.clickhouse(), upstreamTls, config.maxSelects(), group, registry);
         BadRequests bad = new BadRequests(registry);
-        this.ingest = new Ingest(gate, batcher, inserts, bad, config.tokens(), config.maxRequestBytes(),
+        AccessPolicy access = new AccessPolicy(config.tokens(), config.user(), config.password());
+        this.ingest = new Ingest(gate, batcher, inserts, bad, access, config.maxRequestBytes(),
                 config.batchBytes(), () -> new SelectProxyHandler(selects));
         Gauge.builder("catflap.connections.open", connections, ChannelGroup::size)
                 .description("Client connections open on the data port").register(registry);
@@ -185,7 +188,7 @@ public final class Aggregator implements AutoCloseable {
                 })
                 .bind(config.listen()).sync().channel();
         if (config.admin() != null) {
-            admin = AdminServer.start(config.admin(), group, registry, status);
+            admin = AdminServer.start(config.admin(), group, registry, status, config.adminToken());
         }
         log.info("catflap aggregator listening on {}{} (admin {}), upstream {}", server.localAddress(),
                 listenTls == null ? "" : " with TLS by " + SslContext.defaultServerProvider(),
@@ -198,7 +201,10 @@ public final class Aggregator implements AutoCloseable {
      * theirs, so none is dropped. A file that does not load is logged, and what it was to replace stays.
      */
     public void reload() {
-        config.tokens().file().ifPresent(f -> reload("tokens from " + f, config.tokens()::reload));
+        TokenFile tokens = config.tokens();
+        if (tokens != null) {
+            tokens.file().ifPresent(f -> reload("tokens from " + f, tokens::reload));
+        }
         if (listenTls != null) {
             reload("the data port's TLS", listenTls::reload);   // its error names the files
         }

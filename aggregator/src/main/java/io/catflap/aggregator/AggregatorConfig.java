@@ -1,6 +1,6 @@
 package io.catflap.aggregator;
 
-import io.catflap.aggregator.ingest.TokenTable;
+import io.catflap.aggregator.ingest.TokenFile;
 import io.catflap.protocol.Kitten;
 import io.netty.handler.ssl.ClientAuth;
 import java.net.InetSocketAddress;
@@ -96,7 +96,8 @@ public final class AggregatorConfig {
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int writeBufferBytes = DEFAULT_WRITE_BUFFER_BYTES;
     private long unwritableTimeoutMillis = DEFAULT_UNWRITABLE_TIMEOUT_MILLIS;
-    private TokenTable tokens = TokenTable.none();
+    private TokenFile tokens;
+    private String adminToken;
     private int maxTrackedTables = DEFAULT_MAX_TRACKED_TABLES;
     private long freeReadBudget = DEFAULT_FREE_READ_BUDGET;
     private Path tlsCertificate;
@@ -111,6 +112,16 @@ public final class AggregatorConfig {
 
     public AggregatorConfig listen(InetSocketAddress v) {
         listen = Objects.requireNonNull(v);
+        return this;
+    }
+
+    /** The bearer token the admin port's {@code /metrics} and {@code /status} require; null: none. */
+    public String adminToken() {
+        return adminToken;
+    }
+
+    public AggregatorConfig adminToken(String v) {
+        adminToken = v;
         return this;
     }
 
@@ -350,12 +361,13 @@ public final class AggregatorConfig {
         return this;
     }
 
-    public TokenTable tokens() {
+    /** The bearer tokens every request must present, or null: none (the aggregator is open, as kittenhouse's). */
+    public TokenFile tokens() {
         return tokens;
     }
 
-    public AggregatorConfig tokens(TokenTable v) {
-        tokens = Objects.requireNonNull(v);
+    public AggregatorConfig tokens(TokenFile v) {
+        tokens = v;
         return this;
     }
 

@@ -1,12 +1,15 @@
 package io.catflap.aggregator;
 
 import io.catflap.aggregator.admin.AdminServer;
-import io.catflap.aggregator.ingest.TokenTable;
+import io.catflap.aggregator.ingest.TokenFile;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.io.File;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Locale;
@@ -40,6 +43,12 @@ public final class AggregatorMain implements Callable<Integer> {
             description = "/metrics, /health, /status (default ${DEFAULT-VALUE}); kept off the data port so it "
                     + "answers while that port is flooded. 'off' disables it.")
     String admin;
+
+    @Option(names = "--admin-token-file", paramLabel = "FILE",
+            description = "A file whose first line is the bearer token /metrics and /status then require (Prometheus: "
+                    + "authorization.credentials_file; the status page: /#token=...). /health and the page itself "
+                    + "stay open. Default: none, for an admin port on loopback.")
+    Path adminTokenFile;
 
     @Option(names = "--clickhouse", paramLabel = "URL", defaultValue = "http://127.0.0.1:8123",
             description = "ClickHouse HTTP interface (default ${DEFAULT-VALUE}: the server this aggregator sits next "
@@ -75,9 +84,10 @@ public final class AggregatorMain implements Callable<Integer> {
     String tlsClientAuth;
 
     @Option(names = "--user", paramLabel = "NAME", defaultValue = "${env:CATFLAP_CLICKHOUSE_USER}",
-            description = "ClickHouse user for requests without credentials of their own (KITTEN); default "
-                    + "$CATFLAP_CLICKHOUSE_USER, else ClickHouse's default user. HTTP clients' own credentials are "
-                    + "passed through.")
+            description = "ClickHouse user for every request that runs under the aggregator's credentials: KITTEN, "
+                    + "HTTP requests without credentials of their own and, with --tokens, every request; default "
+                    + "$CATFLAP_CLICKHOUSE_USER, else ClickHouse's default user. Without --tokens, HTTP clients' "
+                    + "own credentials are passed through.")
     String user;
 
     @Option(names = "--password", paramLabel = "SECRET", defaultValue = "${env:CATFLAP_CLICKHOUSE_PASSWORD}",
@@ -212,10 +222,12 @@ public final class AggregatorMain implements Callable<Integer> {
     Duration dedupWindow;
 
     @Option(names = "--tokens", paramLabel = "FILE",
-            description = "Bearer tokens, one per line: '<token> <db.table|db.*|*>[, ...]'. When given, KITTEN "
-                    + "clients and HTTP clients without ClickHouse credentials must present one (default: none "
-                    + "required, as kittenhouse). Re-read on SIGHUP: new KITTEN handshakes and HTTP requests are "
-                    + "checked against the new tokens; open KITTEN connections keep the tables they were given.")
+            description = "Bearer tokens, one per line: '<token> <grants>', grants being tables (db.table, db.*, *) "
+                    + "to insert into, 'read' (read-only queries, run as --user with readonly=1) and "
+                    + "'from=CIDR' (client addresses). When given, every request on every path needs a token "
+                    + "(401 otherwise; /ping excepted) and runs as --user (default: none, as kittenhouse: the "
+                    + "port is as open as ClickHouse is to --user). Re-read on SIGHUP: new KITTEN handshakes and HTTP "
+                    + "requests are checked against the new tokens; open KITTEN connections keep their grant.")
     Path tokens;
 
     public static void main(String[] args) {
@@ -249,6 +261,7 @@ public final class AggregatorMain implements Callable<Integer> {
         AggregatorConfig c = new AggregatorConfig()
                 .listen(address(listen))
                 .admin("off".equals(admin) ? null : address(admin))
+                .adminToken(adminTokenFile == null ? null : firstLine(adminTokenFile))
                 .clickhouse(clickhouse)
                 .clickhouseCa(clickhouseCa)
                 .tls(tlsCert, tlsKey)
@@ -275,7 +288,7 @@ public final class AggregatorMain implements Callable<Integer> {
                 .maxConnections(maxConnections)
                 .writeBufferBytes(writeBufferBytes)
                 .unwritableTimeoutMillis(unwritableTimeout.toMillis())
-                .tokens(tokens == null ? TokenTable.none() : TokenTable.load(tokens));
+                .tokens(tokens == null ? null : TokenFile.load(tokens));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         AdminServer.bindJvmMetrics(registry);
         Aggregator aggregator = Aggregator.start(c, registry);
@@ -299,6 +312,16 @@ public final class AggregatorMain implements Callable<Integer> {
             host = host.substring(1, host.length() - 1);
         }
         return new InetSocketAddress(host, Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
+    /** The token in the first line of {@code file}; refuses an empty one, which would let anybody in. */
+    private String firstLine(Path file) throws IOException {
+        String token = Files.readAllLines(file, StandardCharsets.UTF_8).stream().findFirst().orElse("").strip();
+        if (token.isEmpty()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--admin-token-file: " + file
+                    + " has no token on its first line");
+        }
+        return token;
     }
 
     private static String blankToNull(String s) {

@@ -1,5 +1,6 @@
 package io.catflap.aggregator;
 
+import io.catflap.aggregator.admin.ErrorSummary;
 import io.catflap.aggregator.admin.StatusSource;
 import io.catflap.aggregator.batch.BatchMemory;
 import io.catflap.aggregator.batch.Batcher;
@@ -101,8 +102,10 @@ final class AggregatorStatus implements StatusSource {
         return tables;
     }
 
+    /** An insert error without the rows or names ClickHouse quoted in it ({@link ErrorSummary}). */
     private static Map<String, Object> error(TableBatch.InsertError e) {
-        return map("at", Instant.ofEpochMilli(e.atMillis()).toString(), "code", e.code(), "message", e.message());
+        return map("at", Instant.ofEpochMilli(e.atMillis()).toString(), "code", e.code(), "message",
+                ErrorSummary.of(e.code(), e.message()));
     }
 
     /** A mutable, ordered map of alternating keys and values (values may be null). */

@@ -3,7 +3,7 @@ package io.catflap.aggregator;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.catflap.aggregator.ingest.TokenTable;
+import io.catflap.aggregator.ingest.TokenFile;
 import io.catflap.testkit.ClickHouseServer;
 import java.net.URI;
 import java.net.URLEncoder;
@@ -53,11 +53,43 @@ class HttpProtocolIT {
     void expressionsAreEvaluatedOnlyUnderTheSendersOwnCredentials() throws Exception {
         String insert = q("INSERT INTO " + table + " (a, s) VALUES") + "&input_format_values_interpret_expressions=1";
         HttpResponse<String> refused = post(insert, "(70, concat('a', 'b'))");
-        assertTrue(refused.statusCode() >= 400 && refused.body().contains("Cannot parse"), refused.body());
+        assertEquals(400, refused.statusCode());
+        assertTrue(refused.body().contains("input_format_values_interpret_expressions"), refused.body());
         assertEquals(0, ch.count(table, "a = 70"));
         HttpResponse<String> own = post(insert + "&user=default", "(71, concat('a', 'b'))");
         assertEquals(200, own.statusCode(), own.body());
         assertEquals(1, ch.count(table, "a = 71 AND s = 'ab'"));
+
+        String plain = q("INSERT INTO " + table + " (a, s) VALUES");
+        HttpResponse<String> aggregators = post(plain, "(72, toString(now()))");
+        assertTrue(aggregators.statusCode() >= 400 && aggregators.body().startsWith("Code: "), aggregators.body());
+        HttpResponse<String> sendersNow = post(plain + "&user=default", "(73, toString(now()))");
+        assertEquals(200, sendersNow.statusCode(), "inserted on its own, as ClickHouse would: " + sendersNow.body());
+        assertEquals(0, ch.count(table, "a = 72"));
+        assertEquals(1, ch.count(table, "a = 73 AND s != ''"));
+    }
+
+    /** quota_key reaches ClickHouse under the sender's own credentials only (the test server's quota takes none). */
+    @Test
+    void quotaKeyTravelsOnlyUnderTheSendersOwnCredentials() throws Exception {
+        String insert = q("INSERT INTO " + table + " (a, s) VALUES") + "&quota_key=k";
+        HttpResponse<String> own = post(insert + "&user=default", "(80,'own')");
+        assertTrue(own.body().startsWith("Code: 200") && own.body().contains("client supplied keys"),
+                "ClickHouse saw the key: " + own.body());
+        assertEquals(200, post(insert, "(81,'aggregator')").statusCode(), "dropped under the aggregator's");
+        assertEquals(0, ch.count(table, "a = 80"));
+        assertEquals(1, ch.count(table, "a = 81"));
+    }
+
+    /** 18.16 reads the database only from the parameter; the header a client sends reaches it as that. */
+    @Test
+    void theDatabaseHeaderReachesClickHouseAsTheParameter() throws Exception {
+        HttpResponse<String> r = TestHttp.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + agg.port()
+                + q("SELECT currentDatabase()"))).header("X-ClickHouse-Database", "system"));
+        assertEquals("system", r.body().strip());
+        assertEquals(200, post(q("INSERT INTO " + table.substring(table.indexOf('.') + 1) + " (a, s) VALUES"),
+                "(82,'header')", "X-ClickHouse-Database", ClickHouseServer.TEST_DATABASE).statusCode());
+        assertEquals(1, ch.count(table, "a = 82"));
     }
 
     @Test
@@ -189,7 +221,7 @@ class HttpProtocolIT {
     @Test
     void bearerTokensGateHttpInserts() throws Exception {
         String secured = ch.createTable("http_token", "a UInt32, s String");
-        TokenTable tokens = TokenTable.parse(List.of("tok-A " + ClickHouseServer.TEST_DATABASE + ".*",
+        TokenFile tokens = TokenFile.parse(List.of("tok-A " + ClickHouseServer.TEST_DATABASE + ".*",
                 "tok-B other.t"));
         try (Aggregator gated = Aggregator.start(TestAggregators.local(ch.httpUrl()).flushIntervalMillis(50)
                 .tokens(tokens))) {

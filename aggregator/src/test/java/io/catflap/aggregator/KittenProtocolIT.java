@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.catflap.aggregator.ingest.TokenTable;
+import io.catflap.aggregator.ingest.TokenFile;
 import io.catflap.protocol.HandshakeReply;
 import io.catflap.protocol.Kitten;
 import io.catflap.protocol.KittenStreams;
@@ -172,7 +172,7 @@ class KittenProtocolIT {
 
     @Test
     void tokensGateTheHandshakeAndTheTables() throws Exception {
-        TokenTable tokens = TokenTable.parse(List.of("# test", "tok-A catflap_test.*", "tok-B other.t"));
+        TokenFile tokens = TokenFile.parse(List.of("# test", "tok-A catflap_test.*", "tok-B other.t"));
         try (Aggregator secured = Aggregator.start(TestAggregators.local(ch.httpUrl())
                 .flushIntervalMillis(50).tokens(tokens))) {
             try (Socket s = connect(secured.port())) {

@@ -16,10 +16,16 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Routes the admin port's few GET endpoints. Stateless apart from the shared rates; one instance serves all. */
+/**
+ * Routes the admin port's few GET endpoints. With a token, {@code /metrics} and {@code /status} answer only requests
+ * that present it as {@code Authorization: Bearer}; {@code /health} and the status page itself (which carries no
+ * data) stay open. Stateless apart from the shared rates; one instance serves all.
+ */
 @Sharable
 final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -31,11 +37,22 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private final PrometheusMeterRegistry registry;
     private final StatusSource status;
     private final IngestRates rates;
+    /** The expected Authorization header's bytes, or null when none is needed. */
+    private final byte[] authorization;
 
-    AdminHandler(PrometheusMeterRegistry registry, StatusSource status, IngestRates rates) {
+    /** @param token the bearer token {@code /metrics} and {@code /status} require, or null */
+    AdminHandler(PrometheusMeterRegistry registry, StatusSource status, IngestRates rates, String token) {
         this.registry = registry;
         this.status = status;
         this.rates = rates;
+        this.authorization = token == null ? null : ("Bearer " + token).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Whether {@code req} may read data; compared in time independent of where a wrong token differs. */
+    private boolean authorized(FullHttpRequest req) {
+        String presented = req.headers().get(HttpHeaderNames.AUTHORIZATION);
+        return authorization == null || presented != null
+                && MessageDigest.isEqual(authorization, presented.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override
@@ -49,6 +66,13 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
             return;
         }
         String path = new QueryStringDecoder(req.uri()).path();
+        if ((path.equals("/metrics") || path.equals("/status")) && !authorized(req)) {
+            FullHttpResponse denied = response(ctx, req, HttpResponseStatus.UNAUTHORIZED, TEXT,
+                    "a bearer token is required (--admin-token-file)\n");
+            denied.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer realm=\"catflap\"");
+            ctx.writeAndFlush(denied).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+            return;
+        }
         try {
             switch (path) {
                 case "/metrics" -> respond(ctx, req, HttpResponseStatus.OK, PROMETHEUS_TEXT, registry.scrape());
@@ -72,15 +96,21 @@ final class AdminHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
 
     private static void respond(ChannelHandlerContext ctx, FullHttpRequest req, HttpResponseStatus status,
                                 String contentType, String body) {
+        // HttpServerCodec drops the body of a HEAD response; HttpServerKeepAliveHandler adds the Connection header
+        // and closes when the client asked for it.
+        ctx.writeAndFlush(response(ctx, req, status, contentType, body))
+                .addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+    }
+
+    private static FullHttpResponse response(ChannelHandlerContext ctx, FullHttpRequest req,
+                                             HttpResponseStatus status, String contentType, String body) {
         ByteBuf content = ByteBufUtil.writeUtf8(ctx.alloc(), body);
         FullHttpResponse resp = new DefaultFullHttpResponse(req.protocolVersion(), status, content);
         resp.headers()
                 .set(HttpHeaderNames.CONTENT_TYPE, contentType)
                 .set(HttpHeaderNames.CACHE_CONTROL, HttpHeaderValues.NO_STORE);
         HttpUtil.setContentLength(resp, content.readableBytes());
-        // HttpServerCodec drops the body of a HEAD response; HttpServerKeepAliveHandler adds the Connection header
-        // and closes when the client asked for it.
-        ctx.writeAndFlush(resp).addListener(ChannelFutureListener.CLOSE_ON_FAILURE);
+        return resp;
     }
 
     @Override

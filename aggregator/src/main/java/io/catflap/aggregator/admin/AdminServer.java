@@ -46,11 +46,15 @@ public final class AdminServer implements AutoCloseable {
         this.sampler = sampler;
     }
 
-    /** Binds {@code addr} (port 0 picks a free one) and serves until {@link #close()}. */
+    /**
+     * Binds {@code addr} (port 0 picks a free one) and serves until {@link #close()}.
+     *
+     * @param token the bearer token {@code /metrics} and {@code /status} require, or null for none
+     */
     public static AdminServer start(InetSocketAddress addr, EventLoopGroup group, PrometheusMeterRegistry registry,
-                                    StatusSource status) throws InterruptedException {
+                                    StatusSource status, String token) throws InterruptedException {
         IngestRates rates = new IngestRates();
-        AdminHandler handler = new AdminHandler(registry, status, rates);
+        AdminHandler handler = new AdminHandler(registry, status, rates, token);
         Channel channel = new ServerBootstrap()
                 .group(group)
                 .channel(NettyTransport.of(group).serverChannel())

@@ -241,11 +241,15 @@ function render(s, healthy) {
   dot.title = healthy ? "healthy" : "unhealthy";
 }
 
+// With --admin-token-file, open the page as /#token=...: the fragment never leaves the browser.
+const token = new URLSearchParams(location.hash.slice(1)).get("token");
+const headers = token ? { Authorization: "Bearer " + token } : {};
+
 async function refresh() {
   const banner = document.getElementById("banner");
   try {
     const [status, health] = await Promise.all([
-      fetch("status", { cache: "no-store" }),
+      fetch("status", { cache: "no-store", headers }),
       fetch("health", { cache: "no-store" })]);
     if (!status.ok) throw new Error("/status answered " + status.status);
     render(await status.json(), health.ok);

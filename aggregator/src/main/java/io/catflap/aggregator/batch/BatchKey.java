@@ -18,8 +18,9 @@ import java.util.TreeMap;
  * <li>{@code table}: the validated target; a shard suffix is dropped (rows for every shard of a table travel
  *     together);</li>
  * <li>{@code format}: the body's format;</li>
- * <li>{@code settings}: URL settings sent with the INSERT (names validated), in a stable order; with
- *     {@code session_id} the rows belong to the sender's session and are never merged;</li>
+ * <li>{@code settings}: URL settings sent with the INSERT (names validated), and under the sender's own
+ *     credentials its {@code quota_key}, in a stable order; with {@code session_id} the rows belong to the
+ *     sender's session and are never merged;</li>
  * <li>{@code contentEncoding}: the body's Content-Encoding when it is not undone here (br, zstd ...), or null;
  *     such bodies go upstream as they came and are never merged.</li>
  * </ul>
@@ -75,6 +76,11 @@ public final class BatchKey {
     /** A key for the aggregator's own credentials and no extra settings (the KITTEN path). */
     public static BatchKey of(TableSpec table, InsertFormat format) {
         return new BatchKey(null, null, table, format, Collections.emptySortedMap(), null);
+    }
+
+    /** Whether the rows run under the aggregator's own credentials rather than their sender's. */
+    public boolean aggregatorCredentials() {
+        return user == null;
     }
 
     /** Whether requests of this key may share a batch: a concatenable format, not compressed, not in a session. */

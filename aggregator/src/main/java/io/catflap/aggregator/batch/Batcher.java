@@ -115,8 +115,8 @@ public final class Batcher {
      * does not end on a row boundary of its format.
      *
      * <p>A body is merged only when its rows were checked ({@link #checkedRows}); any other body — empty (ClickHouse
-     * judges the INSERT itself), larger than a batch, of a format or columns that cannot be checked — is inserted on
-     * its own.
+     * judges the INSERT itself), larger than a batch, of a format or columns that cannot be checked, VALUES with
+     * expressions under the sender's own credentials — is inserted on its own.
      */
     public void submit(BatchKey key, ByteBuf body, Ack ack) {
         if (closed) {
@@ -158,7 +158,9 @@ public final class Batcher {
     private long checkedRows(BatchKey key, ByteBuf body) throws MalformedBody {
         Map<String, String> settings = key.settings();
         return switch (key.format().name()) {
-            case "Values" -> RowBoundary.values(body);
+            // a sender's own credentials may evaluate expressions: such a body goes alone, never merged
+            case "Values" -> !key.aggregatorCredentials() && RowBoundary.valuesMayHoldExpressions(body) ? UNCHECKED
+                    : RowBoundary.values(body);
             case "TabSeparated" -> RowBoundary.tabSeparated(body);
             case "CSV" -> {
                 String delimiter = settings.getOrDefault("format_csv_delimiter", ",");

@@ -2,6 +2,9 @@ package io.catflap.aggregator.batch;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ByteProcessor;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * Checks that a text body ends on a row boundary of its format, counting its rows on the way: only such a body can
@@ -10,6 +13,8 @@ import io.netty.util.ByteProcessor;
  * value fails loudly), only what decides where rows end: tuples, quotes, escapes, brackets and line ends.
  */
 final class RowBoundary {
+    /** Words VALUES literals are made of; any other word outside a string is an expression's. */
+    private static final Set<String> LITERAL_WORDS = Set.of("null", "nan", "inf", "true", "false");
     private RowBoundary() {
     }
 
@@ -56,6 +61,45 @@ final class RowBoundary {
                 throw MalformedBody.at("VALUES", "trailing ',' after tuple " + tuples, body, comma);
             }
         }
+    }
+
+    /**
+     * Whether a VALUES body may hold SQL expressions ({@code now()}, {@code lower('A')}) rather than literals only:
+     * whether a word other than {@code NULL}, {@code nan}, {@code inf}, {@code true} or {@code false} stands outside
+     * its quoted strings (a number's exponent is no word), or a string is left open. Operators alone ({@code 1+1})
+     * are missed, which costs nothing: only bodies under their sender's own credentials are asked, whose batches
+     * are inserted under those credentials with ClickHouse's own VALUES settings.
+     */
+    static boolean valuesMayHoldExpressions(ByteBuf body) {
+        int end = body.writerIndex();
+        for (int i = body.readerIndex(); i < end; i++) {
+            byte c = body.getByte(i);
+            if (c == '\'') {
+                i = quotedEnd(body, i + 1, end, (byte) '\'', true) - 1;
+                if (i < 0) {
+                    return true;
+                }
+            } else if (isWordStart(c)) {
+                int start = i;
+                while (i + 1 < end && (isWordStart(body.getByte(i + 1)) || isDigit(body.getByte(i + 1)))) {
+                    i++;
+                }
+                byte before = start == body.readerIndex() ? 0 : body.getByte(start - 1);
+                if (!isDigit(before) && before != '.' && !LITERAL_WORDS.contains(
+                        body.toString(start, i + 1 - start, StandardCharsets.US_ASCII).toLowerCase(Locale.ROOT))) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private static boolean isWordStart(byte c) {
+        return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_';
+    }
+
+    private static boolean isDigit(byte c) {
+        return c >= '0' && c <= '9';
     }
 
     /** The index after the tuple opening at {@code start}: brackets balanced, strings closed. */

@@ -22,10 +22,8 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
@@ -34,7 +32,10 @@ import java.util.regex.Pattern;
  * {@code Insert} when its body is whole; a body larger than a batch, or one that cannot be merged, is handed on as
  * soon as that is known, its rest following as {@link InsertBody} chunks. A request that cannot be an insert the
  * sender meant becomes a {@link Refusal} that closes the connection; everything else (SELECT, /ping, GET,
- * INSERT ... SELECT) passes on unchanged as HTTP messages.
+ * INSERT ... SELECT) passes on as HTTP messages.
+ *
+ * <p>Every request first passes the {@link AccessPolicy}: inserts are checked against its grant (table, settings,
+ * credentials in the batch key), and queries are refused or rewritten to run as granted before they pass.
  *
  * <p>Holds at most a batch of body ({@code --batch-bytes}) and refuses bodies beyond {@code --max-request-bytes}.
  */
@@ -60,7 +61,6 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
     private static final Pattern QUERY_ID = Pattern.compile("[\\x20-\\x7e]{1,256}");
     private static final Pattern SETTING = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
     private static final Pattern ENCODING = Pattern.compile("[A-Za-z0-9-]+");
-    private static final Pattern BEARER = Pattern.compile("(?i)Bearer\\s+(\\S+)");
 
     /**
      * PASS: a query, passed on; PEEK: looking for an INSERT at the start of the body; BODY: holding an insert's
@@ -72,6 +72,8 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
     private State state = State.IDLE;
     private HttpRequest request;
     private Map<String, List<String>> params;
+    /** What the sender of the current request may do. */
+    private AccessPolicy.Grant grant;
     private CompositeByteBuf body;
     private BatchKey key;
     /** How the current insert asked to be answered. */
@@ -114,17 +116,29 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
             refuse(ctx, "bad_http", 400, "Malformed HTTP request: " + req.decoderResult().cause().getMessage());
             return;
         }
-        if (!HttpMethod.POST.equals(req.method())) {
-            pass(ctx, req);
-            return;
-        }
         try {
-            params = new QueryStringDecoder(req.uri()).parameters();
+            // as ClickHouse reads them: ';' is part of a value, not a separator
+            params = QueryStringDecoder.builder().semicolonIsNormalChar(true).build(req.uri()).parameters();
         } catch (IllegalArgumentException e) {   // a broken %-escape
             refuse(ctx, "bad_uri", 400, "Cannot parse URI: " + e.getMessage());
             return;
         }
+        if (AccessPolicy.isPing(req)) {
+            AccessPolicy.stripForPing(req);
+            pass(ctx, req);
+            return;
+        }
+        AccessPolicy.Decision access = ingest.access().http(req.headers(), params, ctx.channel().remoteAddress());
+        if (access instanceof Refusal r) {
+            refuse(ctx, r);
+            return;
+        }
+        grant = (AccessPolicy.Grant) access;
         String query = first("query");
+        if (!HttpMethod.POST.equals(req.method())) {
+            query(ctx, query);
+            return;
+        }
         String table = first("table");
         if (query != null) {
             InsertHead.Parse p = InsertHead.parse(query, true);
@@ -136,7 +150,7 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
                             : Unpooled.copiedBuffer(rest + "\n", StandardCharsets.UTF_8), false);
                 }
                 case INVALID -> refuse(ctx, "bad_insert_head", 400, p.error());
-                default -> pass(ctx, req);
+                default -> query(ctx, query);
             }
         } else if (table != null) {
             TableSpec spec;
@@ -240,6 +254,11 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
             }
             case INVALID -> refuse(ctx, "bad_insert_head", 400, p.error());
             case NOT_INSERT -> {
+                Refusal refused = ingest.access().query(grant, request, params, text);
+                if (refused != null) {
+                    refuse(ctx, refused);
+                    return;
+                }
                 ByteBuf held = body;
                 body = null;
                 state = last ? State.IDLE : State.PASS;
@@ -284,16 +303,10 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
     }
 
     /**
-     * Makes the batch key of an INSERT from the request's credentials, table, settings and encoding, and the form of
-     * its answer; or refuses.
+     * Makes the batch key of an INSERT from the request's grant (credentials, tables), table, settings and
+     * encoding, and the form of its answer; or refuses.
      */
     private Refusal makeKey(TableSpec spec, InsertFormat format) {
-        Credentials creds;
-        try {
-            creds = Credentials.of(request.headers(), params);
-        } catch (IllegalArgumentException e) {
-            return new Refusal("bad_auth", 400, e.getMessage(), true);
-        }
         String queryId = first("query_id");
         if (queryId != null && !QUERY_ID.matcher(queryId).matches()) {
             return new Refusal("bad_query_id", 400, "invalid query_id: not printable ASCII of 1 to 256 characters",
@@ -305,28 +318,26 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
         // in a session an unqualified name may be a temporary table, which belongs to no database: ClickHouse
         // resolves it, given the database as a parameter
         boolean session = !kittenhouseForm && first("session_id") != null;
-        String db = first("database");
+        String db = AccessPolicy.database(request.headers(), params);
         TableSpec named = spec;   // as the sender named it
-        if (spec.database() == null && db != null && !db.isEmpty()) {
-            spec = new TableSpec(db, spec.table(), spec.columns(), null);
+        if (spec.database() == null && db != null) {
+            try {
+                spec = new TableSpec(db, spec.table(), spec.columns(), null);
+            } catch (IllegalArgumentException e) {
+                return new Refusal("bad_table", 400, e.getMessage(), true);
+            }
         }
-        if (creds == null) {
-            String auth = request.headers().get(HttpHeaderNames.AUTHORIZATION);
-            var m = auth == null ? null : BEARER.matcher(auth);
-            String token = m != null && m.matches() ? m.group(1) : null;
-            Optional<Predicate<TableSpec>> access = ingest.tokens().access(token);
-            if (access.isEmpty()) {
-                return new Refusal("bad_token", 401, "Authentication required: ClickHouse credentials or a bearer token",
-                        true);
-            }
-            if (!access.get().test(spec)) {
-                return new Refusal("forbidden_table", 403, "this token may not insert into " + spec.withoutShard(),
-                        true);
-            }
+        Refusal refusal = grant.refuseTable(spec, true);
+        if (refusal != null) {
+            return refusal;
+        }
+        Map<String, List<String>> sent = kittenhouseForm ? Map.of() : params;
+        refusal = grant.refuseInsertParameters(sent);
+        if (refusal != null) {
+            return refusal;
         }
         TreeMap<String, String> settings = new TreeMap<>();
-        for (Map.Entry<String, List<String>> e : kittenhouseForm ? Map.<String, List<String>>of().entrySet()
-                : params.entrySet()) {
+        for (Map.Entry<String, List<String>> e : sent.entrySet()) {
             if (!NOT_SETTINGS.contains(e.getKey()) && !e.getValue().isEmpty()) {
                 if (!SETTING.matcher(e.getKey()).matches()) {
                     return new Refusal("bad_setting", 400, "invalid setting name: " + e.getKey(), true);
@@ -337,6 +348,10 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
         if (session && db != null) {
             settings.put("database", db);
         }
+        String quotaKey = first("quota_key");
+        if (grant.own() && quotaKey != null) {
+            settings.put("quota_key", quotaKey);   // meaningless under the aggregator's credentials: dropped there
+        }
         String encoding = request.headers().get(HttpHeaderNames.CONTENT_ENCODING);
         if (encoding != null && !ENCODING.matcher(encoding).matches()) {
             return new Refusal("bad_encoding", 400, "invalid Content-Encoding: " + encoding, true);
@@ -344,7 +359,8 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
         if (HttpUtil.getContentLength(request, -1L) > ingest.maxRequestBytes()) {
             return new Refusal("request_too_large", 413, tooLarge(), true);
         }
-        key = new BatchKey(creds == null ? null : creds.user(), creds == null ? null : creds.password(),
+        Credentials own = grant.credentials();
+        key = new BatchKey(own == null ? null : own.user(), own == null ? null : own.password(),
                 session ? named : spec, format, settings, encoding);
         return null;
     }
@@ -362,6 +378,16 @@ final class HttpInsertDecoder extends ChannelInboundHandlerAdapter {
         body = null;
         state = last ? State.IDLE : State.STREAM;
         ctx.fireChannelRead(new Insert(key, held, last, !HttpUtil.isKeepAlive(request), null, form));
+    }
+
+    /** A request that is not a batchable insert: passed on as the grant allows, or refused. */
+    private void query(ChannelHandlerContext ctx, String statement) {
+        Refusal refused = ingest.access().query(grant, request, params, statement);
+        if (refused != null) {
+            refuse(ctx, refused);
+        } else {
+            pass(ctx, request);
+        }
     }
 
     private void pass(ChannelHandlerContext ctx, HttpRequest req) {

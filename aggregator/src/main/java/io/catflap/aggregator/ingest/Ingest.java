@@ -14,15 +14,16 @@ import java.util.function.Supplier;
  * What the connection handlers share: the read gate, the batcher, limits and counters. One per aggregator.
  *
  * @param inserts       where bodies too large for a batch or not mergeable are streamed
+ * @param access        who may do what, on every path
  * @param selectHandler a new handler for everything on HTTP that is not an INSERT, one per connection
  */
-public record Ingest(ReadGate gate, Batcher batcher, UpstreamInsert inserts, BadRequests bad, TokenTable tokens,
+public record Ingest(ReadGate gate, Batcher batcher, UpstreamInsert inserts, BadRequests bad, AccessPolicy access,
                      int maxRequestBytes, int batchBytes, Supplier<ChannelHandler> selectHandler,
                      AtomicInteger unanswered) {
 
-    public Ingest(ReadGate gate, Batcher batcher, UpstreamInsert inserts, BadRequests bad, TokenTable tokens,
+    public Ingest(ReadGate gate, Batcher batcher, UpstreamInsert inserts, BadRequests bad, AccessPolicy access,
                   int maxRequestBytes, int batchBytes, Supplier<ChannelHandler> selectHandler) {
-        this(gate, batcher, inserts, bad, tokens, maxRequestBytes, batchBytes, selectHandler, new AtomicInteger());
+        this(gate, batcher, inserts, bad, access, maxRequestBytes, batchBytes, selectHandler, new AtomicInteger());
     }
 
     /**

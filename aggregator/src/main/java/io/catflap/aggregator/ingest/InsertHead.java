@@ -45,6 +45,14 @@ public record InsertHead(TableSpec table, InsertFormat format, int dataOffset) {
         return new Parser(text, complete).parse();
     }
 
+    /**
+     * The first word of a statement after spaces and SQL comments, in upper case; empty when the text starts with
+     * anything but a word (a parenthesis, a quote) or with an unterminated comment.
+     */
+    public static String leadingKeyword(String sql) {
+        return new Parser(sql, true).leadingWord();
+    }
+
     /** Thrown inside the parser to end it with a result. */
     private static final class Stop extends RuntimeException {
         final transient Parse result;
@@ -116,6 +124,19 @@ public record InsertHead(TableSpec table, InsertFormat format, int dataOffset) {
             } catch (Stop stop) {
                 return stop.result;
             }
+        }
+
+        String leadingWord() {
+            try {
+                skipSpaceAndComments();
+            } catch (Stop unterminatedComment) {
+                return "";
+            }
+            int start = pos;
+            while (pos < s.length() && isWordChar(s.charAt(pos))) {
+                pos++;
+            }
+            return s.substring(start, pos).toUpperCase(Locale.ROOT);
         }
 
         private List<String> columns() {

@@ -4,19 +4,17 @@ import io.catflap.protocol.Handshake;
 import io.catflap.protocol.HandshakeReply;
 import io.catflap.protocol.Kitten;
 import io.catflap.protocol.ProtocolException;
-import io.catflap.protocol.TableSpec;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.handler.codec.ByteToMessageDecoder;
 import java.util.List;
-import java.util.Optional;
-import java.util.function.Predicate;
 
 /**
- * Answers a KITTEN handshake with MEOW (or 401 when a required bearer token is missing or unknown, 400 when the
- * handshake is malformed) and switches the connection to frames. The MEOW advertises {@code dedup} when the client
+ * Answers a KITTEN handshake with MEOW (or the {@link AccessPolicy}'s refusal: 401 when a required bearer token is
+ * missing or unknown, 403 when it may not be used from the client's address; 400 when the handshake is malformed)
+ * and switches the connection to frames. The MEOW advertises {@code dedup} when the client
  * asked for it and the server keeps a {@link DedupWindow} (channel attribute {@link DedupWindow#ATTRIBUTE}).
  */
 final class KittenHandshakeHandler extends ByteToMessageDecoder {
@@ -40,10 +38,10 @@ final class KittenHandshakeHandler extends ByteToMessageDecoder {
         if (h == null) {
             return;
         }
-        Optional<Predicate<TableSpec>> access = ingest.tokens().access(h.bearerToken().orElse(null));
-        if (access.isEmpty()) {
-            refuse(ctx, in, "bad_token", 401, "Unauthorized",
-                    h.bearerToken().isEmpty() ? "a bearer token is required" : "unknown bearer token");
+        AccessPolicy.Decision access = ingest.access().kitten(h.bearerToken().orElse(null),
+                ctx.channel().remoteAddress());
+        if (access instanceof Refusal r) {
+            refuse(ctx, in, r.reason(), r.status(), r.status() == 401 ? "Unauthorized" : "Forbidden", r.message());
             return;
         }
         // Only a client that asked for it gets the feature (kittenhouse's client keeps its byte-exact MEOW)
@@ -52,8 +50,7 @@ final class KittenHandshakeHandler extends ByteToMessageDecoder {
         ctx.writeAndFlush(Unpooled.wrappedBuffer(
                 HandshakeReply.meow(dedup == null ? List.of() : List.of(Kitten.FEATURE_DEDUP))));
         ReadGateHandler.requestRead(ctx);
-        pipelines.kittenFrames(ctx.pipeline(), ctx.name(), access.get(), dedup != null,
-                h.bearerToken().orElse(null));
+        pipelines.kittenFrames(ctx.pipeline(), ctx.name(), (AccessPolicy.Grant) access, dedup != null);
     }
 
     private void refuse(ChannelHandlerContext ctx, ByteBuf in, String reason, int status, String phrase,

@@ -15,7 +15,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,13 +25,13 @@ import org.slf4j.LoggerFactory;
  */
 final class KittenInsertDecoder extends MessageToMessageDecoder<RequestFrame> {
     private static final Logger log = LoggerFactory.getLogger(KittenInsertDecoder.class);
-
-    private final int maxRequestBytes;
-    private final Predicate<TableSpec> access;
-    private final boolean dedup;
-    private final String token;
     /** Table strings a connection keeps parsed; past it the memo starts afresh. */
     static final int MAX_KEYS = 64;
+
+
+    private final int maxRequestBytes;
+    private final AccessPolicy.Grant grant;
+    private final boolean dedup;
 
     /**
      * The keys of the table strings let in so far, one map per format: a connection mostly writes a few tables,
@@ -43,15 +42,13 @@ final class KittenInsertDecoder extends MessageToMessageDecoder<RequestFrame> {
     private final Map<String, BatchKey> rowBinaryKeys = new HashMap<>();
 
     /**
-     * @param access which tables the connection may write
-     * @param dedup  the connection asked for idempotency keys to be honoured (and the server keeps a window)
-     * @param token  the connection's bearer token (or null), which scopes its idempotency keys
+     * @param grant which tables the connection may write; its token scopes the connection's idempotency keys
+     * @param dedup the connection asked for idempotency keys to be honoured (and the server keeps a window)
      */
-    KittenInsertDecoder(int maxRequestBytes, Predicate<TableSpec> access, boolean dedup, String token) {
+    KittenInsertDecoder(int maxRequestBytes, AccessPolicy.Grant grant, boolean dedup) {
         this.maxRequestBytes = maxRequestBytes;
-        this.access = access;
+        this.grant = grant;
         this.dedup = dedup;
-        this.token = token;
     }
 
     @Override
@@ -67,9 +64,9 @@ final class KittenInsertDecoder extends MessageToMessageDecoder<RequestFrame> {
                 out.add(new Refusal("bad_table", 400, e.getMessage(), false));
                 return;
             }
-            if (!access.test(spec)) {
-                out.add(new Refusal("forbidden_table", 403, "this token may not insert into " + spec.withoutShard(),
-                        false));
+            Refusal forbidden = grant.refuseTable(spec, false);
+            if (forbidden != null) {
+                out.add(forbidden);
                 return;
             }
             if (keys.size() >= MAX_KEYS) {
@@ -87,7 +84,8 @@ final class KittenInsertDecoder extends MessageToMessageDecoder<RequestFrame> {
             out.add(new Refusal("bad_lz4", 400, e.getMessage(), false));
             return;
         }
-        DedupWindow.Key dedupKey = dedup && frame.idempotencyKey() != null ? DedupWindow.key(token, frame) : null;
+        DedupWindow.Key dedupKey = dedup && frame.idempotencyKey() != null ? DedupWindow.key(grant.token(), frame)
+                : null;
         out.add(new Insert(key, body, true, false, dedupKey, ReplyForm.PLAIN));
     }
 

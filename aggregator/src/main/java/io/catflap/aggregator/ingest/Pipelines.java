@@ -3,14 +3,12 @@ package io.catflap.aggregator.ingest;
 import io.catflap.aggregator.tls.TlsContext;
 import io.catflap.protocol.RequestFrameDecoder;
 import io.catflap.protocol.ResponseFrameEncoder;
-import io.catflap.protocol.TableSpec;
 import io.micrometer.core.instrument.Counter;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpServerExpectContinueHandler;
 import io.netty.handler.ssl.SslHandler;
 import java.nio.channels.ClosedChannelException;
-import java.util.function.Predicate;
 
 /**
  * Every data-port connection's pipeline, assembled in one place so that the path of a request reads from here.
@@ -105,16 +103,15 @@ public final class Pipelines {
     /**
      * In place of the handshake: a KITTEN connection's frames.
      *
-     * @param access which tables the connection may write
-     * @param dedup  the connection honours idempotency keys
-     * @param token  the connection's bearer token, or null
+     * @param grant what the connection may do
+     * @param dedup the connection honours idempotency keys
      */
-    void kittenFrames(ChannelPipeline p, String handshake, Predicate<TableSpec> access, boolean dedup, String token) {
+    void kittenFrames(ChannelPipeline p, String handshake, AccessPolicy.Grant grant, boolean dedup) {
         p.addAfter(handshake, "frame-encoder", new ResponseFrameEncoder())
                 .addAfter("frame-encoder", "frame-decoder", new RequestFrameDecoder(ingest.maxRequestBytes()))
                 .addAfter(IdleTimeoutHandler.NAME, "kitten-reply", KittenReplyEncoder.INSTANCE)
                 .addAfter("kitten-reply", "kitten-insert",
-                        new KittenInsertDecoder(ingest.maxRequestBytes(), access, dedup, token))
+                        new KittenInsertDecoder(ingest.maxRequestBytes(), grant, dedup))
                 .addAfter("kitten-insert", "insert", new InsertHandler(ingest));
         p.remove(handshake);
     }

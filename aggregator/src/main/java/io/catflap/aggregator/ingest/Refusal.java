@@ -9,7 +9,7 @@ import io.catflap.aggregator.batch.InsertResult;
  * @param reason the {@code catflap.bad_requests} reason
  * @param close  the connection closes after the answer: what follows on it cannot be trusted to start a request
  */
-public record Refusal(String reason, int status, String message, boolean close) {
+public record Refusal(String reason, int status, String message, boolean close) implements AccessPolicy.Decision {
     InsertResult result() {
         return new InsertResult(status, message);
     }

@@ -8,15 +8,19 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.util.List;
 
 /**
  * Header rewriting between the two hops of a proxied request (RFC 9110 section 7.6.1): hop-by-hop headers stay on
  * their hop, everything else — the query string, {@code Authorization}, {@code X-ClickHouse-User/Key}, the
- * {@code X-ClickHouse-Summary} of the answer — passes through untouched. {@code Content-Length} and
+ * {@code X-ClickHouse-Summary} of the answer — passes through as the access policy left it. ClickHouse learns the
+ * client's address from {@code X-Forwarded-For} (its query log shows it). {@code Content-Length} and
  * {@code Transfer-Encoding} are kept because they frame the body that is re-encoded on the other hop.
  */
 final class ProxyHeaders {
+    private static final String X_FORWARDED_FOR = "X-Forwarded-For";
 
     private static final List<CharSequence> HOP_BY_HOP = List.of(
             HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE, "proxy-connection",
@@ -28,13 +32,20 @@ final class ProxyHeaders {
 
     /**
      * The request to send upstream: HTTP/1.1 keep-alive, {@code Host} naming ClickHouse, no {@code Expect} (the
-     * proxy answers {@code 100 Continue} itself once it has a connection to send the body on).
+     * proxy answers {@code 100 Continue} itself once it has a connection to send the body on), and
+     * {@code X-Forwarded-For} naming the client at {@code from} only: what a client says about addresses before it
+     * cannot be trusted, so it is not passed on.
      */
-    static HttpRequest toUpstream(HttpRequest client, String upstreamHost) {
+    static HttpRequest toUpstream(HttpRequest client, String upstreamHost, SocketAddress from) {
         HttpHeaders headers = client.headers().copy();
         stripHopByHop(headers);
         headers.remove(HttpHeaderNames.EXPECT);
         headers.set(HttpHeaderNames.HOST, upstreamHost);
+        if (from instanceof InetSocketAddress a && a.getAddress() != null) {
+            headers.set(X_FORWARDED_FOR, a.getAddress().getHostAddress());
+        } else {
+            headers.remove(X_FORWARDED_FOR);
+        }
         return new DefaultHttpRequest(HttpVersion.HTTP_1_1, client.method(), client.uri(), headers);
     }
 

@@ -72,7 +72,7 @@ final class SelectExchange extends ChannelInboundHandlerAdapter {
         this.client = client;
         this.clientRequest = clientRequest;
         this.retry = retry;
-        this.request = ProxyHeaders.toUpstream(clientRequest, upstream.host());
+        this.request = ProxyHeaders.toUpstream(clientRequest, upstream.host(), client.remoteAddress());
         this.clientVersion = clientRequest.protocolVersion();
         this.clientKeepAlive = HttpUtil.isKeepAlive(clientRequest);
         this.expectContinue = !retry && HttpUtil.is100ContinueExpected(clientRequest);

@@ -23,6 +23,14 @@ public record ServerVersion(int major, int minor) {
         return major > maj || (major == maj && minor >= min);
     }
 
+    /**
+     * input_format_values_deduce_templates_of_expressions appeared in 19.16 (on by default): it evaluates a VALUES
+     * field the fast parser cannot read as an expression even with interpret_expressions off.
+     */
+    public boolean hasValuesTemplates() {
+        return atLeast(19, 16);
+    }
+
     /** async_insert appeared in 21.11. */
     public boolean hasAsyncInsert() {
         return atLeast(21, 11);

@@ -80,8 +80,7 @@ public final class UpstreamExchange {
         head(req.headers(), user, password, headers).set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         pool.acquire().addListener(f -> {
             if (!f.isSuccess()) {
-                reply.trySuccess(unreachable(f.cause()));
-                opened.trySuccess(new Stream(null, reply));
+                opened.trySuccess(Stream.failed(unreachable(f.cause())));
                 return;
             }
             Exchange ex = new Exchange((Channel) f.getNow(), reply);
@@ -117,6 +116,11 @@ public final class UpstreamExchange {
         private Stream(Exchange exchange, Future<UpstreamReply> reply) {
             this.exchange = exchange;
             this.reply = reply;
+        }
+
+        /** A stream that was never opened: its chunks are dropped and {@code reply} is its answer. */
+        public static Stream failed(UpstreamReply reply) {
+            return new Stream(null, ImmediateEventExecutor.INSTANCE.newSucceededFuture(reply));
         }
 
         /** Sends a chunk (released by this call). */

@@ -40,6 +40,10 @@ public final class UpstreamInsert implements BatchWriter {
     private static final Logger log = LoggerFactory.getLogger(UpstreamInsert.class);
     private static final long BACKOFF_BASE_MILLIS = 100;
     private static final long BACKOFF_CAP_MILLIS = 5_000;
+    private static final String DEDUCE_TEMPLATES = "input_format_values_deduce_templates_of_expressions";
+    /** Why an insert waits for the version probe: retried like a connection failure, never sent without them. */
+    private static final UpstreamReply VERSION_UNKNOWN = UpstreamReply.failed("ClickHouse's version is not known yet, "
+            + "so the settings that keep senders' VALUES from being evaluated cannot be chosen");
 
     private final UpstreamExchange http;
     private final ServerVersionProbe version;
@@ -113,9 +117,14 @@ public final class UpstreamInsert implements BatchWriter {
 
         private void send(int from, int to, int attempt, Optional<ServerVersion> known) {
             BatchKey key = batch.key();
+            String uri = uri(key, known);
+            if (uri == null) {
+                onReply(from, to, attempt, VERSION_UNKNOWN);
+                return;
+            }
             ByteBuf body = batch.slice(from, to);
             long start = System.nanoTime();
-            http.post(uri(key, known), user(key), password(key), headers(key), body).addListener(f -> {
+            http.post(uri, user(key), password(key), headers(key), body).addListener(f -> {
                 UpstreamReply r = (UpstreamReply) f.getNow();
                 measure(key, start, r);
                 onReply(from, to, attempt, r);
@@ -173,7 +182,14 @@ public final class UpstreamInsert implements BatchWriter {
         version.version().addListener(v -> {
             @SuppressWarnings("unchecked")
             Optional<ServerVersion> known = (Optional<ServerVersion>) v.getNow();
-            String uri = uri(key, known) + (queryId == null ? "" : "&query_id=" + enc(queryId));
+            String uri = uri(key, known);
+            if (uri == null) {
+                opened.setSuccess(UpstreamExchange.Stream.failed(VERSION_UNKNOWN));
+                return;
+            }
+            if (queryId != null) {
+                uri += "&query_id=" + enc(queryId);
+            }
             http.open(uri, user(key), password(key), headers(key)).addListener(o -> {
                 UpstreamExchange.Stream s = (UpstreamExchange.Stream) o.getNow();
                 s.reply().addListener(r -> measure(key, start, (UpstreamReply) r.getNow()));
@@ -212,14 +228,23 @@ public final class UpstreamInsert implements BatchWriter {
         return ceiling / 2 + ThreadLocalRandom.current().nextLong(ceiling / 2 + 1);
     }
 
-    /** {@code /?query=INSERT INTO <target> FORMAT X&<settings>} with only settings the server knows. */
+    /**
+     * {@code /?query=INSERT INTO <target> FORMAT X&<settings>} with only settings the server knows; null while the
+     * version is {@code known} to nobody and the insert needs settings that depend on it.
+     */
     static String uri(BatchKey key, Optional<ServerVersion> known) {
         Map<String, String> settings = new TreeMap<>(key.settings());
-        if (key.format().equals(InsertFormat.VALUES) && key.user() == null) {
-            // under the aggregator's own credentials a sender's expressions are never evaluated, whatever it asks
+        if (key.format().equals(InsertFormat.VALUES) && key.aggregatorCredentials()) {
+            // under the aggregator's own credentials no sender's expression is evaluated (senders cannot set these)
+            if (known.isEmpty()) {
+                return null;
+            }
             settings.put("input_format_values_interpret_expressions", "0");
-        } else if (key.format().equals(InsertFormat.VALUES)) {
-            settings.putIfAbsent("input_format_values_interpret_expressions", "0");
+            if (known.get().hasValuesTemplates()) {
+                settings.put(DEDUCE_TEMPLATES, "0");
+            } else {
+                settings.remove(DEDUCE_TEMPLATES);   // a sender's 0, to a server that would refuse the name
+            }
         }
         if (key.mergeable() && known.map(ServerVersion::hasAsyncInsert).orElse(false)) {
             settings.putIfAbsent("async_insert", "0");

@@ -18,6 +18,7 @@ import io.netty.channel.nio.NioIoHandler;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.URLEncoder;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -142,6 +143,9 @@ class AdminServerTest {
         Map<?, ?> lastError = (Map<?, ?>) tableStatus(status, table).get("lastError");
         assertNotNull(lastError, status.toString());
         assertEquals(Long.parseLong(code.group(1)), lastError.get("code"));
+        assertFalse(lastError.get("message").toString().contains("not a number"),
+                "the row stays out of /status: " + lastError);
+        assertTrue(refused.body().contains("not a number"), "the sender gets ClickHouse's whole text");
         Map<?, ?> recent = (Map<?, ?>) ((List<?>) status.get("recentErrors")).get(0);
         assertEquals(table, recent.get("table"));
         assertEquals(0, ch.count(table));
@@ -154,11 +158,14 @@ class AdminServerTest {
         assertEquals("ok\n", ok.body());
     }
 
-    /** The 503 of a source that reports itself unhealthy (an aggregator does only while it shuts down). */
-    @Test
-    void healthIs503WhenTheSourceSaysSo() throws Exception {
+    /** An admin server of its own, over a source that answers an empty snapshot and {@code healthy}. */
+    private interface Calls {
+        void run(String base) throws Exception;
+    }
+
+    private static void standalone(boolean healthy, String token, Calls calls) throws Exception {
         EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        AdminServer unhealthy = AdminServer.start(new InetSocketAddress("127.0.0.1", 0), group,
+        AdminServer server = AdminServer.start(new InetSocketAddress("127.0.0.1", 0), group,
                 new PrometheusMeterRegistry(PrometheusConfig.DEFAULT), new StatusSource() {
                     @Override
                     public Map<String, Object> snapshot() {
@@ -167,17 +174,43 @@ class AdminServerTest {
 
                     @Override
                     public boolean healthy() {
-                        return false;
+                        return healthy;
                     }
-                });
+                }, token);
         try {
-            HttpResponse<String> bad = TestHttp.get(URI.create("http://127.0.0.1:" + unhealthy.port() + "/health"));
-            assertEquals(503, bad.statusCode());
-            assertEquals("unhealthy\n", bad.body());
+            calls.run("http://127.0.0.1:" + server.port());
         } finally {
-            unhealthy.close();
+            server.close();
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         }
+    }
+
+    /** The 503 of a source that reports itself unhealthy (an aggregator does only while it shuts down). */
+    @Test
+    void healthIs503WhenTheSourceSaysSo() throws Exception {
+        standalone(false, null, base -> {
+            HttpResponse<String> bad = TestHttp.get(URI.create(base + "/health"));
+            assertEquals(503, bad.statusCode());
+            assertEquals("unhealthy\n", bad.body());
+        });
+    }
+
+    /** With a token, the endpoints that hold data want it; /health and the page (data-free) do not. */
+    @Test
+    void aTokenGuardsMetricsAndStatus() throws Exception {
+        standalone(true, "s3cret", base -> {
+            for (String path : List.of("/metrics", "/status")) {
+                HttpResponse<String> none = TestHttp.get(URI.create(base + path));
+                assertEquals(401, none.statusCode(), path);
+                assertEquals("Bearer realm=\"catflap\"", none.headers().firstValue("www-authenticate").orElse(""));
+                assertEquals(401, TestHttp.send(HttpRequest.newBuilder(URI.create(base + path))
+                        .header("Authorization", "Bearer s3cre")).statusCode(), path);
+                assertEquals(200, TestHttp.send(HttpRequest.newBuilder(URI.create(base + path))
+                        .header("Authorization", "Bearer s3cret")).statusCode(), path);
+            }
+            assertEquals(200, TestHttp.get(URI.create(base + "/health")).statusCode());
+            assertEquals(200, TestHttp.get(URI.create(base + "/")).statusCode());
+        });
     }
 
     @Test

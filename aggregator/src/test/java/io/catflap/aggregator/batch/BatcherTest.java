@@ -236,6 +236,24 @@ class BatcherTest {
         assertEquals(new BatchKey(null, null, T, InsertFormat.VALUES, new TreeMap<>(), "gzip").mergeable(), false);
     }
 
+    /** A sender's own credentials may evaluate expressions; its VALUES with them go alone, never merged. */
+    @Test
+    void valuesWithExpressionsUnderTheSendersCredentialsGoAlone() {
+        Batcher b = batcher(1 << 20, 60_000, 10);
+        submit(b, key("Values"), "(1,'a')");
+        submit(b, key("Values"), "(now(),'b')");
+        submit(b, key("Values"), "(2,'b')");
+        BatchKey aggregators = new BatchKey(null, null, T, InsertFormat.VALUES, new TreeMap<>(), null);
+        submit(b, aggregators, "(3,'c')");
+        submit(b, aggregators, "(now(),'d')");
+        b.close();
+        assertEquals(3, written.size(), "merged literals, the expression alone, the aggregator's merged");
+        assertEquals("(now(),'b')", text(written.get(0), 0, 1));
+        assertEquals(1, written.get(0).parts());
+        assertEquals(2, written.stream().filter(w -> w.parts() == 2).count(),
+                "the literals merged; under the aggregator's credentials nothing is evaluated, so all merge");
+    }
+
     @Test
     void everyRequestIsAnsweredAndMemoryReleased() {
         Batcher b = batcher(1 << 20, 60_000, 10);

@@ -9,6 +9,7 @@ import java.util.Random;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
@@ -29,6 +30,27 @@ class RowBoundaryTest {
     void valuesCountsCompleteTuples() throws MalformedBody {
         assertEquals(3, rows(VALUES, "(1,'a'),(2,'b)\\'(,'), ( 3 , [1,(2)], 'x''y' )\n"));
         assertEquals(1, rows(VALUES, "  (1)  "));
+    }
+
+    @Test
+    void valuesWithWordsOutsideStringsMayHoldExpressions() {
+        for (String literal : List.of("(1,'now()'),(NULL,-inf,nan,true)", "(1e5, 2.5E-3, 0x1F, [1,2], (3,'a''b'))",
+                "('it\\'s', 'concat(x)')")) {
+            assertFalse(mayHoldExpressions(literal), literal);
+        }
+        for (String expression : List.of("(now())", "(1, lower('A'))", "(toDate('2020-01-01'))", "(_x)",
+                "((SELECT 1))", "(1,'open")) {
+            assertTrue(mayHoldExpressions(expression), expression);
+        }
+    }
+
+    private static boolean mayHoldExpressions(String body) {
+        ByteBuf b = Unpooled.copiedBuffer(body, StandardCharsets.UTF_8);
+        try {
+            return RowBoundary.valuesMayHoldExpressions(b);
+        } finally {
+            b.release();
+        }
     }
 
     @Test

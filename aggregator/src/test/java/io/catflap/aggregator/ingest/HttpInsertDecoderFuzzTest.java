@@ -65,7 +65,7 @@ class HttpInsertDecoderFuzzTest {
     /** Feeds {@code bytes} in random pieces; every message out must be one the handlers behind understand. */
     private static void feed(Random random, byte[] bytes, int run) {
         EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new HttpInsertDecoder(
-                new Ingest(null, null, null, null, TokenTable.none(), MAX_REQUEST_BYTES, 128, null)));
+                new Ingest(null, null, null, null, AccessPolicy.open(), MAX_REQUEST_BYTES, 128, null)));
         try {
             for (int at = 0; at < bytes.length; ) {
                 int n = Math.min(bytes.length - at, 1 + random.nextInt(64));

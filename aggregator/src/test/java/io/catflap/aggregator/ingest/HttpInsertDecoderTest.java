@@ -34,11 +34,25 @@ class HttpInsertDecoderTest {
     private static final int BATCH_BYTES = 64;
     private static final int MAX_REQUEST_BYTES = 256;
 
-    private EmbeddedChannel ch = channel(TokenTable.none());
+    private EmbeddedChannel ch = channel(AccessPolicy.open());
 
-    private static EmbeddedChannel channel(TokenTable tokens) {
+    private static EmbeddedChannel channel(AccessPolicy access) {
         return new EmbeddedChannel(new HttpInsertDecoder(
-                new Ingest(null, null, null, null, tokens, MAX_REQUEST_BYTES, BATCH_BYTES, null)));
+                new Ingest(null, null, null, null, access, MAX_REQUEST_BYTES, BATCH_BYTES, null)));
+    }
+
+    /** A channel whose aggregator takes the tokens of {@code lines} and runs as ClickHouse user "agg". */
+    private void tokens(String... lines) {
+        ch.finishAndReleaseAll();
+        ch = channel(new AccessPolicy(TokenFile.parse(List.of(lines)), "agg", "pw"));
+    }
+
+    private static HttpRequest request(HttpMethod method, String uri, String token) {
+        HttpRequest r = new DefaultHttpRequest(HttpVersion.HTTP_1_1, method, uri);
+        if (token != null) {
+            r.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+        }
+        return r;
     }
 
     @AfterEach
@@ -136,6 +150,16 @@ class HttpInsertDecoderTest {
         body.release();
     }
 
+    /** The parameters are read as ClickHouse reads them, and a rewritten query keeps them so. */
+    @Test
+    void aSemicolonInAParameterIsPartOfIt() {
+        HttpRequest get = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/?query=SELECT%20';'");
+        ch.writeInbound(get, LastHttpContent.EMPTY_LAST_CONTENT);
+        assertSame(get, ch.readInbound());
+        assertEquals("/?query=SELECT%20%27%3B%27", get.uri());
+        assertSame(LastHttpContent.EMPTY_LAST_CONTENT, ch.readInbound());
+    }
+
     @Test
     void aBodyLargerThanABatchIsHandedOnAtOnceAndStreamed() {
         ch.writeInbound(post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV"), chunk("a".repeat(40)));
@@ -197,18 +221,92 @@ class HttpInsertDecoderTest {
     }
 
     @Test
-    void withATokenFileAnInsertWithoutCredentialsOrTokenIsRefused() {
-        ch.finishAndReleaseAll();
-        ch = channel(TokenTable.parse(List.of("s3cret db.*")));
-        ch.writeInbound(new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/?table=db.t(a)"));
+    void withATokenFileEveryPathNeedsAToken() {
+        tokens("s3cret db.* read");
+        ch.writeInbound(request(HttpMethod.POST, "/?table=db.t(a)", null));
         assertEquals(401, only(Refusal.class).status());
-
-        ch.finishAndReleaseAll();
-        ch = channel(TokenTable.parse(List.of("s3cret db.*")));
-        HttpRequest other = new DefaultHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, "/?table=other.t(a)");
-        other.headers().set(HttpHeaderNames.AUTHORIZATION, "Bearer s3cret");
-        ch.writeInbound(other);
+        tokens("s3cret db.* read");
+        ch.writeInbound(request(HttpMethod.GET, "/?query=SELECT%201", null));
+        assertEquals(401, only(Refusal.class).status(), "a query too");
+        tokens("s3cret db.* read");
+        ch.writeInbound(post("/"));
+        assertEquals(401, only(Refusal.class).status(), "ClickHouse credentials are no token");
+        tokens("s3cret db.* read");
+        ch.writeInbound(request(HttpMethod.POST, "/?table=other.t(a)", "s3cret"));
         assertEquals(403, only(Refusal.class).status());
+    }
+
+    @Test
+    void aPingNeedsNoTokenAndTakesNoneUpstream() {
+        tokens("s3cret db.*");
+        HttpRequest ping = request(HttpMethod.GET, "/ping?user=x", "s3cret");
+        ch.writeInbound(ping, LastHttpContent.EMPTY_LAST_CONTENT);
+        assertSame(ping, ch.readInbound());
+        assertEquals("/ping", ping.uri());
+        assertFalse(ping.headers().contains(HttpHeaderNames.AUTHORIZATION));
+        assertSame(LastHttpContent.EMPTY_LAST_CONTENT, ch.readInbound());
+    }
+
+    @Test
+    void aReadTokensQueryInTheBodyPassesRewrittenAndAnInsertOnlyTokensIsRefused() {
+        tokens("reader db.* read", "writer db.*");
+        ch.writeInbound(request(HttpMethod.POST, "/", "reader"), last("SELECT 1"));
+        HttpRequest passed = assertInstanceOf(HttpRequest.class, ch.readInbound());
+        assertTrue(passed.uri().endsWith("readonly=1"), passed.uri());
+        assertEquals("agg", passed.headers().get("X-ClickHouse-User"));
+        ReferenceCountUtil.release(ch.readInbound());
+
+        tokens("reader db.* read", "writer db.*");
+        ch.writeInbound(request(HttpMethod.POST, "/", "writer"), last("SELECT 1"));
+        assertEquals("forbidden_query", only(Refusal.class).reason());
+        tokens("reader db.* read", "writer db.*");
+        ch.writeInbound(request(HttpMethod.POST, "/", "reader"), last("INSERT INTO db.t SELECT 1"));
+        assertEquals("forbidden_query", only(Refusal.class).reason(), "INSERT ... SELECT is no read");
+    }
+
+    @Test
+    void underTheAggregatorsCredentialsOnlyHarmlessSettingsPass() {
+        tokens("s3cret db.*");
+        ch.writeInbound(request(HttpMethod.POST, "/?query=INSERT%20INTO%20db.t%20VALUES"
+                + "&input_format_values_interpret_expressions=1", "s3cret"));
+        Refusal r = only(Refusal.class);
+        assertEquals(400, r.status());
+        assertTrue(r.message().contains("input_format_values_interpret_expressions"), r.message());
+
+        tokens("s3cret db.*");
+        ch.writeInbound(request(HttpMethod.POST, "/?query=INSERT%20INTO%20db.t%20FORMAT%20CSV"
+                + "&format_csv_delimiter=%3B&quota_key=q", "s3cret"), last("1;2\n"));
+        Insert insert = only(Insert.class);
+        assertNull(insert.key().user(), "the aggregator's own credentials");
+        assertEquals(Map.of("format_csv_delimiter", ";"), insert.key().settings(), "quota_key is dropped");
+        insert.release();
+    }
+
+    @Test
+    void underTheSendersOwnCredentialsSettingsAndQuotaKeyGoUpstream() {
+        ch.writeInbound(post("/?query=INSERT%20INTO%20db.t%20VALUES&input_format_values_interpret_expressions=1"
+                + "&quota_key=q"), last("(now())"));
+        Insert insert = only(Insert.class);
+        assertEquals(Map.of("input_format_values_interpret_expressions", "1", "quota_key", "q"),
+                insert.key().settings());
+        insert.release();
+    }
+
+    @Test
+    void theDatabaseHeaderQualifiesAnUnqualifiedTableBeforeTheTokenIsAsked() {
+        tokens("s3cret logs.*");
+        HttpRequest req = request(HttpMethod.POST, "/?query=INSERT%20INTO%20events%20FORMAT%20CSV", "s3cret");
+        req.headers().set("X-ClickHouse-Database", "secret");
+        ch.writeInbound(req);
+        assertEquals("forbidden_table", only(Refusal.class).reason());
+
+        tokens("s3cret logs.*");
+        req = request(HttpMethod.POST, "/?query=INSERT%20INTO%20events%20FORMAT%20CSV", "s3cret");
+        req.headers().set("X-ClickHouse-Database", "logs");
+        ch.writeInbound(req, last("1\n"));
+        Insert insert = only(Insert.class);
+        assertEquals("logs.events", insert.key().table().withoutShard());
+        insert.release();
     }
 
     @Test
@@ -216,7 +314,7 @@ class HttpInsertDecoderTest {
         ch.writeInbound(post("/?query=INSERT%20INTO%20t%20FORMAT%20CSV&bad-name=1"));
         assertEquals("bad_setting", only(Refusal.class).reason());
         ch.finishAndReleaseAll();
-        ch = channel(TokenTable.none());
+        ch = channel(AccessPolicy.open());
         ch.writeInbound(post("/?table=db.t(a"));
         assertEquals("bad_table", only(Refusal.class).reason());
     }

@@ -40,7 +40,7 @@ class InsertHandlerTest {
     private final Batcher batcher = new Batcher(1 << 10, 60_000, 25, ActiveParts.NONE, 4, ByteBufAllocator.DEFAULT,
             clock.eventLoop(), memory, (b, done) -> written.add(b), RowBinaryLayouts.NONE, registry,
             new TrackedTables(10, registry));
-    private final Ingest ingest = new Ingest(null, batcher, null, new BadRequests(registry), TokenTable.none(),
+    private final Ingest ingest = new Ingest(null, batcher, null, new BadRequests(registry), AccessPolicy.open(),
             1 << 20, 1 << 10, null);
     private final EmbeddedChannel ch = new EmbeddedChannel(new InsertHandler(ingest));
 

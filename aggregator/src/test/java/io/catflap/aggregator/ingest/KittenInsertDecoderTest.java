@@ -29,8 +29,8 @@ class KittenInsertDecoderTest {
     private EmbeddedChannel ch = channel(false);
 
     private static EmbeddedChannel channel(boolean dedup) {
-        return new EmbeddedChannel(new KittenInsertDecoder(MAX_REQUEST_BYTES,
-                spec -> !"secret".equals(spec.database()), dedup, "t0k"));
+        return new EmbeddedChannel(new KittenInsertDecoder(MAX_REQUEST_BYTES, new AccessPolicy.Grant(null,
+                spec -> !"secret".equals(spec.database()), AccessPolicy.Queries.NONE, "t0k"), dedup));
     }
 
     @AfterEach

@@ -54,6 +54,8 @@ class UpstreamInsertTest {
     private final BatchMemory memory = new BatchMemory(1 << 20);
     private FakeClickHouse upstream;
     private UpstreamPool pool;
+    /** Where the version is asked for; null: the upstream inserted into. */
+    private URI probeAt;
 
     @AfterEach
     void tearDown() {
@@ -81,7 +83,9 @@ class UpstreamInsertTest {
             throws Exception {
         pool = new UpstreamPool("insert", clickhouse, null, 4, group, registry);
         UpstreamExchange http = new UpstreamExchange(pool, clickhouse, 5_000);
-        UpstreamInsert inserts = new UpstreamInsert(http, new ServerVersionProbe(http, null, null), null, null,
+        UpstreamExchange probe = probeAt == null ? http
+                : new UpstreamExchange(new UpstreamPool("probe", probeAt, null, 1, group, registry), probeAt, 5_000);
+        UpstreamInsert inserts = new UpstreamInsert(http, new ServerVersionProbe(probe, null, null), null, null,
                 deadlineMillis, group, registry, new TrackedTables(10, registry));
         AtomicReference<Batch> held = new AtomicReference<>();
         BatchWriter holdingTheFirst = (batch, done) -> {
@@ -219,12 +223,42 @@ class UpstreamInsertTest {
         assertTrue(uri.contains("input_format_values_interpret_expressions=0"), uri);
         assertFalse(uri.contains("async_insert"), "18.16 does not know async_insert: " + uri);
         assertTrue(uri.contains("INSERT+INTO+%60db%60.%60t%60+%28%60a%60%29+FORMAT+Values"), uri);
+        assertFalse(uri.contains("deduce_templates"), "18.16 does not know it: " + uri);
+        BatchKey askingForOff = new BatchKey(null, null, TableSpec.parse("t"), InsertFormat.VALUES, new TreeMap<>(
+                Map.of("input_format_values_deduce_templates_of_expressions", "0")), null);
+        assertFalse(UpstreamInsert.uri(askingForOff, Optional.of(ServerVersion.parse("18.16.1")))
+                .contains("deduce_templates"), "a sender's 0 does not reach a server that refuses the name");
         String modern = UpstreamInsert.uri(KEY, Optional.of(ServerVersion.parse("24.3.1.2672")));
         assertTrue(modern.contains("async_insert=0"), modern);
+        assertTrue(modern.contains("input_format_values_deduce_templates_of_expressions=0"), modern);
+        assertTrue(modern.contains("input_format_values_interpret_expressions=0"), modern);
         BatchKey custom = new BatchKey(null, null, TableSpec.parse("t"), InsertFormat.named("TSVWithNames"),
                 new TreeMap<>(Map.of("date_time_input_format", "best_effort")), null);
         String own = UpstreamInsert.uri(custom, Optional.of(ServerVersion.parse("24.3")));
         assertFalse(own.contains("async_insert"), "not for unmerged inserts: " + own);
         assertTrue(own.contains("date_time_input_format=best_effort"), own);
+    }
+
+    /** Under the aggregator's credentials VALUES wait for the version: the settings that stop expressions depend on it. */
+    @Test
+    void valuesUnderTheAggregatorsCredentialsAreNotSentWhileTheVersionIsUnknown() {
+        assertEquals(null, UpstreamInsert.uri(KEY, Optional.empty()));
+        BatchKey csv = BatchKey.of(TableSpec.parse("db.t"), InsertFormat.named("CSV"));
+        assertTrue(UpstreamInsert.uri(csv, Optional.empty()).contains("FORMAT+CSV"));
+        BatchKey own = new BatchKey("u", "p", TableSpec.parse("db.t"), InsertFormat.VALUES, new TreeMap<>(), null);
+        String sendersOwn = UpstreamInsert.uri(own, Optional.empty());
+        assertFalse(sendersOwn.contains("interpret_expressions"), "its sender's settings, or ClickHouse's");
+    }
+
+    /** A version probe that cannot succeed: such VALUES are retried until the deadline, never sent without them. */
+    @Test
+    void valuesWaitingForAVersionThatNeverComesGetAnError() throws Exception {
+        probeAt = URI.create("http://127.0.0.1:1");
+        insert(body -> Answer.ok(0), 2, -1, 300);
+        answers.values().forEach(r -> {
+            assertEquals(503, r.status(), r.toString());
+            assertTrue(r.message().contains("version is not known"), r.message());
+        });
+        assertTrue(upstream.received().isEmpty(), "no insert was sent");
     }
 }

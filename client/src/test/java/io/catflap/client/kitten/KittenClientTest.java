@@ -2,7 +2,7 @@ package io.catflap.client.kitten;
 
 import io.catflap.aggregator.Aggregator;
 import io.catflap.aggregator.AggregatorConfig;
-import io.catflap.aggregator.ingest.TokenTable;
+import io.catflap.aggregator.ingest.TokenFile;
 import io.catflap.client.Await;
 import io.catflap.client.RowBinary;
 import io.catflap.protocol.Kitten;
@@ -57,7 +57,7 @@ class KittenClientTest {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    private static Aggregator aggregator(TokenTable tokens) throws InterruptedException {
+    private static Aggregator aggregator(TokenFile tokens) throws InterruptedException {
         return Aggregator.start(config().tokens(tokens));
     }
 
@@ -86,7 +86,7 @@ class KittenClientTest {
     void pipelinedRequestsAreAnsweredInOrderOnOneConnection() throws Exception {
         // Every tenth request holds a bad row: only those may fail, so any answer out of order shows.
         String table = table();
-        try (Aggregator aggregator = aggregator(TokenTable.none());
+        try (Aggregator aggregator = aggregator(null);
              KittenClient client = client(aggregator, KittenOptions.defaults())) {
             List<CompletableFuture<ResponseFrame>> answers = new ArrayList<>();
             for (int i = 0; i < 200; i++) {
@@ -116,7 +116,7 @@ class KittenClientTest {
         key[0] = (byte) 0xca;
         byte[] other = key.clone();
         other[1] = 1;
-        try (Aggregator aggregator = aggregator(TokenTable.none());
+        try (Aggregator aggregator = aggregator(null);
              KittenClient client = client(aggregator, KittenOptions.defaults().withLz4(true))) {
             byte[] rows = new RowBinary().row(1, "once").bytes();
             assertTrue(client.send(table + "(id,s)", true, rows, key).get(60, TimeUnit.SECONDS).ok());
@@ -143,7 +143,7 @@ class KittenClientTest {
     @Test
     void rejectedRowsCompleteExceptionallyWithClickHousesErrorAndTheNextRequestGoesOn() throws Exception {
         String table = table();
-        try (Aggregator aggregator = aggregator(TokenTable.none());
+        try (Aggregator aggregator = aggregator(null);
              KittenClient client = client(aggregator, KittenOptions.defaults())) {
             CompletableFuture<ResponseFrame> bad = client.send(table + "(id,s)", false, bytes("('bad','x')"));
             CompletableFuture<ResponseFrame> good = client.send(table + "(id,s)", true,
@@ -184,7 +184,7 @@ class KittenClientTest {
     void aBearerTokenOpensAnAggregatorThatRequiresOneAndLz4BodiesLandWhole() throws Exception {
         String table = table();
         String payload = "x".repeat(10_000);
-        try (Aggregator aggregator = aggregator(TokenTable.parse(List.of(TOKEN + " " + ClickHouseServer.TEST_DATABASE
+        try (Aggregator aggregator = aggregator(TokenFile.parse(List.of(TOKEN + " " + ClickHouseServer.TEST_DATABASE
                 + ".*")));
              KittenClient client = client(aggregator, KittenOptions.defaults().withBearerToken(TOKEN).withLz4(true))) {
             assertTrue(client.send(table + "(id,s)", false, bytes("(1,'" + payload + "')"))
@@ -221,7 +221,7 @@ class KittenClientTest {
 
     @Test
     void aRefusedTokenIsAnErrorNotAFallback() throws Exception {
-        try (Aggregator aggregator = aggregator(TokenTable.parse(List.of(TOKEN + " *")));
+        try (Aggregator aggregator = aggregator(TokenFile.parse(List.of(TOKEN + " *")));
              KittenClient client = client(aggregator, KittenOptions.defaults().withBearerToken("wrong"))) {
             ExecutionException e = assertThrows(ExecutionException.class,
                     () -> client.send(table() + "(id,s)", false, bytes("(1,'a')")).get(60, TimeUnit.SECONDS));
