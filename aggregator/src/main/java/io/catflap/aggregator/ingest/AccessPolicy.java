@@ -87,7 +87,8 @@ public final class AccessPolicy {
 
         /** 400 naming the first of an insert's URL {@code parameters} the caller may not set, else null. */
         Refusal refuseInsertParameters(Map<String, List<String>> parameters) {
-            String bad = own() ? null : SenderSettings.refusedForInsert(parameters);
+            // a caller that may run any query under the aggregator's credentials gains nothing from a session
+            String bad = own() ? null : SenderSettings.refusedForInsert(parameters, queries == Queries.ANY);
             return bad == null ? null : forbiddenSetting(bad);
         }
     }

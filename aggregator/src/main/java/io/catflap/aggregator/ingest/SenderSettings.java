@@ -3,6 +3,8 @@ package io.catflap.aggregator.ingest;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The URL parameters a sender may set on a request that runs under the aggregator's own credentials; any other is
@@ -49,6 +51,14 @@ final class SenderSettings {
             // gives up, for the sender's own rows, the deduplication that makes a retried insert safe
             "insert_deduplicate");
 
+    /**
+     * A session's parameters: its temporary tables and settings are the upstream user's, so only a caller that may
+     * run any query under the aggregator's credentials (no token file) may use one.
+     */
+    private static final Set<String> SESSION = Set.of("session_id", "session_timeout", "session_check");
+    private static final Set<String> INSERT_IN_SESSION = Stream.concat(INSERT.stream(), SESSION.stream())
+            .collect(Collectors.toUnmodifiableSet());
+
     /** Not every {@code output_format_*}: {@code output_format_schema} writes a file on the server. */
     private static final Set<String> QUERY = Set.of("default_format", "extremes", "max_result_rows",
             "max_result_bytes", "result_overflow_mode", "date_time_output_format", "format_csv_delimiter",
@@ -60,9 +70,13 @@ final class SenderSettings {
     private SenderSettings() {
     }
 
-    /** The first of an insert's URL {@code parameters} it may not set under the aggregator's credentials, or null. */
-    static String refusedForInsert(Map<String, List<String>> parameters) {
-        return firstNotIn(INSERT, parameters);
+    /**
+     * The first of an insert's URL {@code parameters} it may not set under the aggregator's credentials, or null.
+     *
+     * @param sessions the caller may use a session (see {@link #SESSION})
+     */
+    static String refusedForInsert(Map<String, List<String>> parameters, boolean sessions) {
+        return firstNotIn(sessions ? INSERT_IN_SESSION : INSERT, parameters);
     }
 
     /** The first of a read-only query's URL {@code parameters} it may not set, or null. */
