@@ -13,6 +13,7 @@ import io.catflap.aggregator.ingest.ReadGate;
 import io.catflap.aggregator.select.SelectProxyHandler;
 import io.catflap.aggregator.select.SelectUpstream;
 import io.catflap.aggregator.upstream.ActivePartsReader;
+import io.catflap.aggregator.upstream.QueryKiller;
 import io.catflap.aggregator.tls.TlsContext;
 import io.catflap.aggregator.upstream.ServerVersionProbe;
 import io.catflap.aggregator.upstream.TableLayouts;
@@ -102,7 +103,8 @@ public final class Aggregator implements AutoCloseable {
         // the body), so the request that finds its table congested still enters the batch, within this bound.
         this.gate = new ReadGate(config.maxReaders(), config.freeReadBudget(), memory::exhausted, registry);
         memory.onRelease(gate::pump);
-        this.selects = new SelectUpstream(config.clickhouse(), upstreamTls, config.maxSelects(), group, registry);
+        this.selects = new SelectUpstream(config.clickhouse(), upstreamTls, config.maxSelects(), group, registry,
+                new QueryKiller(http, config.user(), config.password()));
         BadRequests bad = new BadRequests(registry);
         this.ingest = new Ingest(gate, batcher, inserts, bad, config.tokens(), config.maxRequestBytes(),
                 config.batchBytes(), () -> new SelectProxyHandler(selects));

@@ -27,15 +27,15 @@ final class ProxyHeaders {
     }
 
     /**
-     * The request to send upstream: HTTP/1.1 keep-alive, {@code Host} naming ClickHouse, no {@code Expect} (the
-     * proxy answers {@code 100 Continue} itself once it has a connection to send the body on).
+     * The request to send upstream, for {@code uri}: HTTP/1.1 keep-alive, {@code Host} naming ClickHouse, no
+     * {@code Expect} (the proxy answers {@code 100 Continue} itself once it has a connection to send the body on).
      */
-    static HttpRequest toUpstream(HttpRequest client, String upstreamHost) {
+    static HttpRequest toUpstream(HttpRequest client, String uri, String upstreamHost) {
         HttpHeaders headers = client.headers().copy();
         stripHopByHop(headers);
         headers.remove(HttpHeaderNames.EXPECT);
         headers.set(HttpHeaderNames.HOST, upstreamHost);
-        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, client.method(), client.uri(), headers);
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, client.method(), uri, headers);
     }
 
     /**

@@ -148,7 +148,8 @@ public final class TableLayouts implements RowBinaryLayouts {
         return b.toString();
     }
 
-    private static String literal(String s) {
+    /** {@code s} as a ClickHouse string literal. */
+    static String literal(String s) {
         return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 }
