@@ -16,6 +16,7 @@ import io.catflap.aggregator.upstream.ActivePartsReader;
 import io.catflap.aggregator.upstream.QueryKiller;
 import io.catflap.aggregator.tls.TlsContext;
 import io.catflap.aggregator.upstream.ServerVersionProbe;
+import io.catflap.aggregator.upstream.TableEngines;
 import io.catflap.aggregator.upstream.TableLayouts;
 import io.catflap.aggregator.upstream.UpstreamExchange;
 import io.catflap.aggregator.upstream.UpstreamInsert;
@@ -88,8 +89,8 @@ public final class Aggregator implements AutoCloseable {
         ServerVersionProbe version = new ServerVersionProbe(http, config.user(), config.password());
         version.version();
         TrackedTables tracked = new TrackedTables(config.maxTrackedTables(), registry);
-        this.inserts = new UpstreamInsert(http, version, config.user(), config.password(),
-                config.retryDeadlineMillis(), group, registry, tracked);
+        this.inserts = new UpstreamInsert(http, version, new TableEngines(http, config.user(), config.password()),
+                config.user(), config.password(), config.retryDeadlineMillis(), group, registry, tracked);
         BatchMemory memory = new BatchMemory(config.maxBatchMemory());
         this.parts = new ActivePartsReader(http, config.user(), config.password());
         parts.start(group.next());

@@ -174,6 +174,8 @@ public final class UpstreamExchange {
         private final StringBuilder text = new StringBuilder();
         private volatile Runnable onWritable = () -> { };
         private volatile boolean sentLast;
+        /** The whole request is on the wire: from now on a failure leaves the outcome unknown. */
+        private volatile boolean sentWhole;
         private int status;
         private boolean keepAlive;
 
@@ -195,12 +197,14 @@ public final class UpstreamExchange {
         }
 
         void write(HttpObject msg) {
-            if (msg instanceof LastHttpContent) {
+            boolean last = msg instanceof LastHttpContent;
+            if (last) {
                 sentLast = true;
             }
             ch.writeAndFlush(msg).addListener(w -> {
                 if (w.isSuccess()) {
                     lastProgress = System.nanoTime();
+                    sentWhole |= last;
                 } else {
                     fail("writing to ClickHouse failed: " + w.cause());
                 }
@@ -244,9 +248,9 @@ public final class UpstreamExchange {
 
         void fail(String why) {
             if (ch.eventLoop().inEventLoop()) {
-                finish(UpstreamReply.failed(why), false);
+                finish(sentWhole ? UpstreamReply.unanswered(why) : UpstreamReply.failed(why), false);
             } else {
-                ch.eventLoop().execute(() -> finish(UpstreamReply.failed(why), false));
+                ch.eventLoop().execute(() -> fail(why));
             }
         }
 
