@@ -15,8 +15,10 @@ import io.catflap.aggregator.ingest.TokenFile;
 import io.catflap.aggregator.select.SelectProxyHandler;
 import io.catflap.aggregator.select.SelectUpstream;
 import io.catflap.aggregator.upstream.ActivePartsReader;
+import io.catflap.aggregator.upstream.QueryKiller;
 import io.catflap.aggregator.tls.TlsContext;
 import io.catflap.aggregator.upstream.ServerVersionProbe;
+import io.catflap.aggregator.upstream.TableEngines;
 import io.catflap.aggregator.upstream.TableLayouts;
 import io.catflap.aggregator.upstream.UpstreamExchange;
 import io.catflap.aggregator.upstream.UpstreamInsert;
@@ -89,8 +91,8 @@ public final class Aggregator implements AutoCloseable {
         ServerVersionProbe version = new ServerVersionProbe(http, config.user(), config.password());
         version.version();
         TrackedTables tracked = new TrackedTables(config.maxTrackedTables(), registry);
-        this.inserts = new UpstreamInsert(http, version, config.user(), config.password(),
-                config.retryDeadlineMillis(), group, registry, tracked);
+        this.inserts = new UpstreamInsert(http, version, new TableEngines(http, config.user(), config.password()),
+                config.user(), config.password(), config.retryDeadlineMillis(), group, registry, tracked);
         BatchMemory memory = new BatchMemory(config.maxBatchMemory());
         this.parts = new ActivePartsReader(http, config.user(), config.password());
         parts.start(group.next());
@@ -104,7 +106,8 @@ public final class Aggregator implements AutoCloseable {
         // the body), so the request that finds its table congested still enters the batch, within this bound.
         this.gate = new ReadGate(config.maxReaders(), config.freeReadBudget(), memory::exhausted, registry);
         memory.onRelease(gate::pump);
-        this.selects = new SelectUpstream(config.clickhouse(), upstreamTls, config.maxSelects(), group, registry);
+        this.selects = new SelectUpstream(config.clickhouse(), upstreamTls, config.maxSelects(), group, registry,
+                new QueryKiller(http, config.user(), config.password()));
         BadRequests bad = new BadRequests(registry);
         AccessPolicy access = new AccessPolicy(config.tokens(), config.user(), config.password());
         this.ingest = new Ingest(gate, batcher, inserts, bad, access, config.maxRequestBytes(),

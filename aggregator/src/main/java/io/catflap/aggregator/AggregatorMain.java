@@ -161,8 +161,9 @@ public final class AggregatorMain implements Callable<Integer> {
 
     @Option(names = "--insert-timeout", paramLabel = "DURATION", defaultValue = "60s",
             converter = DurationConverter.class,
-            description = "Longest wait for ClickHouse to answer one INSERT before it counts as failed and is retried "
-                    + "(default ${DEFAULT-VALUE}: a 1 MiB insert takes milliseconds; a minute means a stuck server).")
+            description = "Longest time an INSERT may make no progress upstream (no body bytes taken by ClickHouse, no "
+                    + "answer) before it counts as failed and is retried (default ${DEFAULT-VALUE}: a 1 MiB insert "
+                    + "takes milliseconds; a minute means a stuck server or sender).")
     Duration insertTimeout;
 
     @Option(names = "--shutdown-grace", paramLabel = "DURATION", defaultValue = "30s",

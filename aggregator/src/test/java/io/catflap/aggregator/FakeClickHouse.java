@@ -30,7 +30,8 @@ import java.util.function.Function;
 
 /**
  * A scripted stand-in for ClickHouse's HTTP interface, for fault injection only (slow, failing, resetting
- * answers). {@code SELECT version()} is answered as 18.16.1; every other request goes to the script.
+ * answers). {@code SELECT version()} is answered as 18.16.1 and a table's engine as {@link #engine}; every other
+ * request goes to the script.
  */
 public final class FakeClickHouse implements AutoCloseable {
     /** What to do with one request; {@code release}, when not null, holds the answer until it completes. */
@@ -64,6 +65,7 @@ public final class FakeClickHouse implements AutoCloseable {
     private final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final Channel server;
     private volatile Function<Received, Answer> script;
+    private volatile String engine = "MergeTree";
 
     /** @param script answers a request, given its URI and body */
     public FakeClickHouse(Function<Received, Answer> script) throws InterruptedException {
@@ -79,7 +81,12 @@ public final class FakeClickHouse implements AutoCloseable {
                 }).bind("127.0.0.1", 0).sync().channel();
     }
 
-    /** Every request but the version probe, in arrival order. */
+    /** The engine {@code system.tables} gives every table from now on. */
+    public void engine(String name) {
+        engine = name;
+    }
+
+    /** Every request but the version probe and engine lookups, in arrival order. */
     public List<Received> received() {
         return List.copyOf(received);
     }
@@ -105,6 +112,10 @@ public final class FakeClickHouse implements AutoCloseable {
             String body = req.content().toString(StandardCharsets.UTF_8);
             if (body.equals("SELECT version()")) {
                 respond(ctx, new Answer(0, 200, "18.16.1\n", false));
+                return;
+            }
+            if (body.startsWith("SELECT engine FROM system.tables")) {
+                respond(ctx, new Answer(0, 200, engine + "\n", false));
                 return;
             }
             Answer a = script.apply(new Received(req.uri(), body, 0));

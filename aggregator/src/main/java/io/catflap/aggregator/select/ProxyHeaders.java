@@ -31,12 +31,12 @@ final class ProxyHeaders {
     }
 
     /**
-     * The request to send upstream: HTTP/1.1 keep-alive, {@code Host} naming ClickHouse, no {@code Expect} (the
-     * proxy answers {@code 100 Continue} itself once it has a connection to send the body on), and
-     * {@code X-Forwarded-For} naming the client at {@code from} only: what a client says about addresses before it
-     * cannot be trusted, so it is not passed on.
+     * The request to send upstream, for {@code uri}: HTTP/1.1 keep-alive, {@code Host} naming ClickHouse, no
+     * {@code Expect} (the proxy answers {@code 100 Continue} itself once it has a connection to send the body on),
+     * and {@code X-Forwarded-For} naming the client at {@code from} only: what a client says about addresses before
+     * it cannot be trusted, so it is not passed on.
      */
-    static HttpRequest toUpstream(HttpRequest client, String upstreamHost, SocketAddress from) {
+    static HttpRequest toUpstream(HttpRequest client, String uri, String upstreamHost, SocketAddress from) {
         HttpHeaders headers = client.headers().copy();
         stripHopByHop(headers);
         headers.remove(HttpHeaderNames.EXPECT);
@@ -46,7 +46,7 @@ final class ProxyHeaders {
         } else {
             headers.remove(X_FORWARDED_FOR);
         }
-        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, client.method(), client.uri(), headers);
+        return new DefaultHttpRequest(HttpVersion.HTTP_1_1, client.method(), uri, headers);
     }
 
     /**

@@ -16,10 +16,14 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.Future;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -31,6 +35,10 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * auto-read off while the client is not writable, so a result of any size passes through a bounded buffer. The
  * end of the exchange — answer complete, either side failing — is decided once ({@link #finish}) and reported back
  * on the client's loop.
+ *
+ * <p>Every query goes upstream with a {@code query_id}, the client's own or one added here, so that it can be
+ * killed when its client goes away before the whole answer was sent: ClickHouse does not notice a closed
+ * connection while a query computes without writing.
  */
 final class SelectExchange extends ChannelInboundHandlerAdapter {
 
@@ -40,6 +48,8 @@ final class SelectExchange extends ChannelInboundHandlerAdapter {
     private final HttpRequest clientRequest;
     private final boolean retry;
     private final HttpRequest request;
+    /** The query's query_id upstream, or null for a request that runs none ({@code /ping}, {@code GET /}). */
+    private final String queryId;
     private final HttpVersion clientVersion;
     private final boolean clientKeepAlive;
     private final boolean expectContinue;
@@ -72,10 +82,31 @@ final class SelectExchange extends ChannelInboundHandlerAdapter {
         this.client = client;
         this.clientRequest = clientRequest;
         this.retry = retry;
-        this.request = ProxyHeaders.toUpstream(clientRequest, upstream.host(), client.remoteAddress());
+        String uri = clientRequest.uri();
+        Map<String, List<String>> params = params(uri);
+        List<String> given = params.getOrDefault("query_id", List.of());
+        if (!given.isEmpty()) {
+            this.queryId = given.get(0); // the first, as ClickHouse reads it
+        } else if (params.containsKey("query") || HttpMethod.POST.equals(clientRequest.method())) {
+            // Only these run a query: /ping?query_id=... would no longer be a ping.
+            this.queryId = "catflap-" + UUID.randomUUID();
+            uri += (uri.contains("?") ? "&" : "?") + "query_id=" + queryId;
+        } else {
+            this.queryId = null;
+        }
+        this.request = ProxyHeaders.toUpstream(clientRequest, uri, upstream.host(), client.remoteAddress());
         this.clientVersion = clientRequest.protocolVersion();
         this.clientKeepAlive = HttpUtil.isKeepAlive(clientRequest);
         this.expectContinue = !retry && HttpUtil.is100ContinueExpected(clientRequest);
+    }
+
+    /** The parameters of {@code uri}; none when they do not decode (ClickHouse is left to reject them). */
+    private static Map<String, List<String>> params(String uri) {
+        try {
+            return new QueryStringDecoder(uri).parameters();
+        } catch (IllegalArgumentException e) {
+            return Map.of();
+        }
     }
 
     /**
@@ -188,7 +219,7 @@ final class SelectExchange extends ChannelInboundHandlerAdapter {
         }
     }
 
-    /** Client loop: the client is gone. Closing the upstream connection makes ClickHouse cancel the query. */
+    /** Client loop: the client is gone; its query is killed (see {@link #finish}). */
     void abort() {
         clientGone = true;
         releasePendingBody();
@@ -272,7 +303,8 @@ final class SelectExchange extends ChannelInboundHandlerAdapter {
 
     /**
      * Ends the exchange exactly once, from either loop: the upstream connection goes back to the pool when it is
-     * clean (whole request sent, whole answer read, keep-alive), else it is closed first.
+     * clean (whole request sent, whole answer read, keep-alive), else it is closed first; when the client left
+     * a query unfinished, its slot is held until the query was killed.
      */
     private void finish(Failure failure, Throwable cause, ChannelFuture lastClientWrite) {
         if (!finished.compareAndSet(false, true)) {
@@ -287,6 +319,8 @@ final class SelectExchange extends ChannelInboundHandlerAdapter {
             // Only a complete answer, read on the upstream loop, gets here: the switch is on the channel's loop.
             ch.config().setAutoRead(true);
             upstream.release(ch);
+        } else if (failure == Failure.CLIENT_CLOSED && queryId != null) {
+            upstream.killAndRelease(ch, queryId);
         } else {
             ch.close().addListener(c -> upstream.release(ch));
         }

@@ -36,7 +36,8 @@ import org.slf4j.LoggerFactory;
  * auto-read follows it). The client's credentials and query string pass through untouched, so ClickHouse checks
  * them itself. Requests on one connection are served in order: a pipelined request waits, unread beyond what had
  * arrived, until the answer before it is complete. A client that disconnects while its request waits for a select
- * connection or its answer is streamed gets its upstream connection closed, which cancels the query. If ClickHouse
+ * connection gives up its place; one that disconnects while its query runs gets the query killed
+ * ({@link SelectExchange}), and the select connection is not reused until it ended. If ClickHouse
  * cannot be reached or fails before answering, the client gets {@code 502} with the reason (a body-less GET is
  * first tried once more on a fresh connection); if it fails mid-answer, the client connection is closed (the
  * truncated chunked body shows the failure).

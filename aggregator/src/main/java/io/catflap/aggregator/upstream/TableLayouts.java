@@ -85,8 +85,7 @@ public final class TableLayouts implements RowBinaryLayouts {
      * is detected: {@code count \t name \t type \t default_kind}.
      */
     static String query(TableSpec table) {
-        String where = "database = " + (table.database() == null ? "currentDatabase()" : literal(table.database()))
-                + " AND table = " + literal(table.table());
+        String where = whereTable(table, "table");
         return "SELECT (SELECT count() FROM system.columns WHERE " + where + "), name, type, default_kind"
                 + " FROM system.columns WHERE " + where + " FORMAT TabSeparated";
     }
@@ -148,7 +147,14 @@ public final class TableLayouts implements RowBinaryLayouts {
         return b.toString();
     }
 
-    private static String literal(String s) {
+    /** The condition for {@code table}'s rows in a system table whose column {@code nameColumn} names tables. */
+    static String whereTable(TableSpec table, String nameColumn) {
+        return "database = " + (table.database() == null ? "currentDatabase()" : literal(table.database()))
+                + " AND " + nameColumn + " = " + literal(table.table());
+    }
+
+    /** {@code s} as a ClickHouse string literal. */
+    static String literal(String s) {
         return "'" + s.replace("\\", "\\\\").replace("'", "\\'") + "'";
     }
 }

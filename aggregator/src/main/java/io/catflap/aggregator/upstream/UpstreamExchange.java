@@ -32,6 +32,11 @@ import java.util.concurrent.TimeUnit;
  * One POST to ClickHouse over a pooled connection and its answer, with the body of an error kept up to
  * {@link #MAX_ERROR_BYTES}. The body is either given whole ({@link #post}) or streamed chunk by chunk as it
  * arrives ({@link #open}). Reply futures never fail: a connection problem or timeout is a reply with status 0.
+ *
+ * <p>The timeout bounds how long an exchange may make no progress, not its age: it runs from the last time a piece
+ * of the request went out on the socket or a piece of the answer came in, so that a large body streamed at the
+ * sender's pace is not cut off while it flows, and a stalled sender, a stalled server or an answer that never
+ * comes still ends the exchange.
  */
 public final class UpstreamExchange {
     /** ClickHouse error texts are short; a stack trace beyond this is not worth forwarding. */
@@ -167,28 +172,44 @@ public final class UpstreamExchange {
     private final class Exchange extends SimpleChannelInboundHandler<HttpObject> {
         private final Channel ch;
         private final Promise<UpstreamReply> reply;
-        private final ScheduledFuture<?> timeout;
+        private final long timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        private volatile long lastProgress = System.nanoTime();
+        private volatile ScheduledFuture<?> timeout;
         private final StringBuilder text = new StringBuilder();
         private volatile Runnable onWritable = () -> { };
         private volatile boolean sentLast;
+        /** The whole request is on the wire: from now on a failure leaves the outcome unknown. */
+        private volatile boolean sentWhole;
         private int status;
         private boolean keepAlive;
 
         Exchange(Channel ch, Promise<UpstreamReply> reply) {
             this.ch = ch;
             this.reply = reply;
-            this.timeout = ch.eventLoop().schedule(
-                    () -> fail("no answer from ClickHouse within " + timeoutMillis + " ms"),
-                    timeoutMillis, TimeUnit.MILLISECONDS);
+            this.timeout = ch.eventLoop().schedule(this::checkProgress, timeoutNanos, TimeUnit.NANOSECONDS);
             ch.pipeline().addLast(HANDLER, this);
         }
 
+        /** Event loop: fails the exchange after {@link #timeoutNanos} without progress, else looks again then. */
+        private void checkProgress() {
+            long left = lastProgress + timeoutNanos - System.nanoTime();
+            if (left <= 0) {
+                fail("no progress with ClickHouse for " + timeoutMillis + " ms");
+            } else if (!reply.isDone()) {
+                timeout = ch.eventLoop().schedule(this::checkProgress, left, TimeUnit.NANOSECONDS);
+            }
+        }
+
         void write(HttpObject msg) {
-            if (msg instanceof LastHttpContent) {
+            boolean last = msg instanceof LastHttpContent;
+            if (last) {
                 sentLast = true;
             }
             ch.writeAndFlush(msg).addListener(w -> {
-                if (!w.isSuccess()) {
+                if (w.isSuccess()) {
+                    lastProgress = System.nanoTime();
+                    sentWhole |= last;
+                } else {
                     fail("writing to ClickHouse failed: " + w.cause());
                 }
             });
@@ -196,6 +217,7 @@ public final class UpstreamExchange {
 
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, HttpObject msg) {
+            lastProgress = System.nanoTime();
             if (msg instanceof HttpResponse r) {
                 status = r.status().code();
                 keepAlive = HttpUtil.isKeepAlive(r);
@@ -230,9 +252,9 @@ public final class UpstreamExchange {
 
         void fail(String why) {
             if (ch.eventLoop().inEventLoop()) {
-                finish(UpstreamReply.failed(why), false);
+                finish(sentWhole ? UpstreamReply.unanswered(why) : UpstreamReply.failed(why), false);
             } else {
-                ch.eventLoop().execute(() -> finish(UpstreamReply.failed(why), false));
+                ch.eventLoop().execute(() -> fail(why));
             }
         }
 

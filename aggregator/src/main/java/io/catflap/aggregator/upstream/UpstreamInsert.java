@@ -35,6 +35,10 @@ import org.slf4j.LoggerFactory;
  * the retry deadline; data errors split the batch in halves, recursively, until only the requests holding bad rows
  * get ClickHouse's error; errors about the batch's size split it in halves by bytes until the halves fit, so that
  * only a request too big on its own gets the error; errors that hold for the whole key are answered at once.
+ *
+ * <p>An insert left without an answer after its whole body was sent may have been committed. It is sent again,
+ * the same bytes, only where ClickHouse drops what it already has ({@link TableEngines}); elsewhere its senders
+ * get 504 "outcome unknown" rather than risk their rows twice.
  */
 public final class UpstreamInsert implements BatchWriter {
     private static final Logger log = LoggerFactory.getLogger(UpstreamInsert.class);
@@ -47,6 +51,7 @@ public final class UpstreamInsert implements BatchWriter {
 
     private final UpstreamExchange http;
     private final ServerVersionProbe version;
+    private final TableEngines engines;
     private final String user;
     private final String password;
     private final long retryDeadlineNanos;
@@ -55,13 +60,15 @@ public final class UpstreamInsert implements BatchWriter {
     private final TrackedTables tracked;
     private final Counter retries;
     private final Counter splits;
+    private final Counter ambiguous;
     private volatile long hardDeadlineNanos = Long.MAX_VALUE;
 
-    public UpstreamInsert(UpstreamExchange http, ServerVersionProbe version, String user, String password,
-                          long retryDeadlineMillis, EventExecutorGroup timer, MeterRegistry registry,
-                          TrackedTables tracked) {
+    public UpstreamInsert(UpstreamExchange http, ServerVersionProbe version, TableEngines engines, String user,
+                          String password, long retryDeadlineMillis, EventExecutorGroup timer,
+                          MeterRegistry registry, TrackedTables tracked) {
         this.http = http;
         this.version = version;
+        this.engines = engines;
         this.user = user;
         this.password = password;
         this.retryDeadlineNanos = TimeUnit.MILLISECONDS.toNanos(retryDeadlineMillis);
@@ -72,6 +79,9 @@ public final class UpstreamInsert implements BatchWriter {
                 .register(registry);
         this.splits = Counter.builder("catflap.batch.splits")
                 .description("Batches split in two to isolate requests with bad rows, or to fit").register(registry);
+        this.ambiguous = Counter.builder("catflap.inserts.ambiguous")
+                .description("Inserts left without an answer after their whole body was sent: maybe committed")
+                .register(registry);
     }
 
     /** From now on no insert is retried past {@code deadlineNanos} (System.nanoTime), e.g. at shutdown. */
@@ -132,22 +142,32 @@ public final class UpstreamInsert implements BatchWriter {
         }
 
         private void onReply(int from, int to, int attempt, UpstreamReply r) {
+            if (r.maybeCommitted()) {
+                engines.deduplicates(batch.key()).thenAccept(again -> {
+                    if (again) {
+                        retry(from, to, attempt, r);
+                    } else {
+                        answer(from, to, r);
+                    }
+                });
+                return;
+            }
             switch (ErrorPolicy.of(r, to - from)) {
                 case ANSWER -> answer(from, to, r);
                 case SPLIT -> split(from, (from + to) >>> 1, to);
                 case SHRINK -> split(from, batch.middleByBytes(from, to), to);
-                case RETRY -> {
-                    long delay = backoffMillis(attempt);
-                    if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay)
-                            > Math.min(deadline, hardDeadlineNanos)) {
-                        answer(from, to, r);
-                    } else {
-                        retries.increment();
-                        log.debug("retrying insert into {} in {} ms after: {}", batch.key().tableName(), delay,
-                                r.message());
-                        timer.schedule(() -> insert(from, to, attempt + 1), delay, TimeUnit.MILLISECONDS);
-                    }
-                }
+                case RETRY -> retry(from, to, attempt, r);
+            }
+        }
+
+        private void retry(int from, int to, int attempt, UpstreamReply r) {
+            long delay = backoffMillis(attempt);
+            if (System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(delay) > Math.min(deadline, hardDeadlineNanos)) {
+                answer(from, to, r);
+            } else {
+                retries.increment();
+                log.debug("retrying insert into {} in {} ms after: {}", batch.key().tableName(), delay, r.message());
+                timer.schedule(() -> insert(from, to, attempt + 1), delay, TimeUnit.MILLISECONDS);
             }
         }
 
@@ -215,6 +235,9 @@ public final class UpstreamInsert implements BatchWriter {
         Timer.builder("catflap.insert.duration").description("Upstream insert latency")
                 .tag("table", tracked.label(key.tableName())).tag("result", r.ok() ? "ok" : "error")
                 .register(registry).record(System.nanoTime() - startNanos, TimeUnit.NANOSECONDS);
+        if (r.maybeCommitted()) {
+            ambiguous.increment();
+        }
         if (!r.ok()) {
             Counter.builder("catflap.insert.errors").description("Failed upstream inserts by ClickHouse code")
                     .tag("code", r.code() >= 0 ? Integer.toString(r.code()) : r.status() == 0 ? "io"

@@ -22,7 +22,8 @@ class ProxyHeadersTest {
 
     @Test
     void clickHouseLearnsTheClientsAddressAndNothingTheClientClaims() {
-        HttpRequest up = ProxyHeaders.toUpstream(client(), "ch:8123", new InetSocketAddress("10.9.8.7", 5555));
+        HttpRequest up = ProxyHeaders.toUpstream(client(), client().uri(), "ch:8123",
+                new InetSocketAddress("10.9.8.7", 5555));
         assertEquals("10.9.8.7", up.headers().get("X-Forwarded-For"));
         assertEquals("ch:8123", up.headers().get("Host"));
         assertEquals("alice", up.headers().get("X-ClickHouse-User"));
@@ -32,7 +33,8 @@ class ProxyHeadersTest {
 
     @Test
     void anAddressThatIsNoIpAddressIsNotForwarded() {
-        HttpRequest up = ProxyHeaders.toUpstream(client(), "ch", new EmbeddedChannel().remoteAddress());
+        HttpRequest up = ProxyHeaders.toUpstream(client(), client().uri(), "ch",
+                new EmbeddedChannel().remoteAddress());
         assertFalse(up.headers().contains("X-Forwarded-For"));
     }
 }

@@ -14,9 +14,11 @@ import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.QueryStringDecoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
@@ -36,6 +38,10 @@ class SelectProxyFaultTest {
         return r;
     }
 
+    private static String query(String uri) {
+        return new QueryStringDecoder(uri).parameters().get("query").get(0);
+    }
+
     @Test
     void requestsBeyondMaxSelectsWaitInOrderForASlot() throws Exception {
         ConcurrentLinkedQueue<ChannelHandlerContext> held = new ConcurrentLinkedQueue<>();
@@ -44,7 +50,7 @@ class SelectProxyFaultTest {
         List<String> order = new CopyOnWriteArrayList<>();
         try (FakeUpstream fake = new FakeUpstream((ctx, req) -> {
             maxConcurrent.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
-            order.add(req.uri());
+            order.add(query(req.uri()));
             held.add(ctx); // answered later, by the test
         });
              SelectProxyRig rig = new SelectProxyRig(fake.url(), 2)) {
@@ -82,7 +88,7 @@ class SelectProxyFaultTest {
                     assertEquals("done\n", r.text());
                 }
                 assertEquals(2, maxConcurrent.get(), "never more than max-selects requests upstream");
-                assertEquals(List.of("/?query=q0", "/?query=q1", "/?query=q2", "/?query=q3", "/?query=q4"), order);
+                assertEquals(List.of("q0", "q1", "q2", "q3", "q4"), order);
                 assertEquals(2, fake.connections(), "the two upstream connections were reused");
             } finally {
                 clients.shutdownNow();
@@ -92,11 +98,11 @@ class SelectProxyFaultTest {
 
     @Test
     void sequentialRequestsReuseOneUpstreamConnection() throws Exception {
-        try (FakeUpstream fake = new FakeUpstream((ctx, req) -> ctx.writeAndFlush(text(req.uri())));
+        try (FakeUpstream fake = new FakeUpstream((ctx, req) -> ctx.writeAndFlush(text(query(req.uri()))));
              SelectProxyRig rig = new SelectProxyRig(fake.url(), 4);
              RawHttp http = new RawHttp(rig.port())) {
             for (int i = 0; i < 10; i++) {
-                assertEquals("/?query=" + i, http.get("/?query=" + i).text());
+                assertEquals(Integer.toString(i), http.get("/?query=" + i).text());
             }
             assertEquals(1, fake.connections());
         }
@@ -152,6 +158,57 @@ class SelectProxyFaultTest {
             http.send("POST / HTTP/1.1\nHost: t", "SELECT 1".getBytes(StandardCharsets.UTF_8));
             assertEquals(502, http.read().status());
             assertEquals(3, fake.requests.get());
+        }
+    }
+
+    @Test
+    void everyQueryGoesUpstreamWithAQueryIdOtherRequestsUnchanged() throws Exception {
+        try (FakeUpstream fake = new FakeUpstream((ctx, req) -> ctx.writeAndFlush(text(req.uri())));
+             SelectProxyRig rig = new SelectProxyRig(fake.url(), 1);
+             RawHttp http = new RawHttp(rig.port())) {
+            assertEquals("/ping", http.get("/ping").text());
+            assertEquals("/", http.get("/").text());
+            assertEquals("/?query=1&query_id=mine", http.get("/?query=1&query_id=mine").text());
+            assertTrue(http.get("/?query=1").text().startsWith("/?query=1&query_id=catflap-"));
+            http.send("POST / HTTP/1.1\nHost: t", "SELECT 1".getBytes(StandardCharsets.UTF_8));
+            assertTrue(http.read().text().startsWith("/?query_id=catflap-"));
+        }
+    }
+
+    @Test
+    void aClientLeavingMidQueryGetsItKilledAndHoldsItsSlotUntilTheKillIsAnswered() throws Exception {
+        CompletableFuture<String> slowUri = new CompletableFuture<>();
+        CompletableFuture<String> killSql = new CompletableFuture<>();
+        CompletableFuture<ChannelHandlerContext> kill = new CompletableFuture<>();
+        try (FakeUpstream fake = new FakeUpstream((ctx, req) -> {
+            String body = req.content().toString(StandardCharsets.UTF_8);
+            if (body.startsWith("KILL")) {
+                killSql.complete(body);
+                kill.complete(ctx); // answered later, by the test
+            } else if (req.uri().contains("slow")) {
+                slowUri.complete(req.uri()); // never answered: a query that computes silently
+            } else {
+                ctx.writeAndFlush(text("next\n"));
+            }
+        });
+             SelectProxyRig rig = new SelectProxyRig(fake.url(), 1)) {
+            try (RawHttp http = new RawHttp(rig.port())) {
+                http.send("GET /?query=slow HTTP/1.1\nHost: t", new byte[0]);
+                slowUri.get(30, TimeUnit.SECONDS);
+            }
+            String queryId = new QueryStringDecoder(slowUri.get()).parameters().get("query_id").get(0);
+            assertEquals("KILL QUERY WHERE query_id = '" + queryId + "' SYNC", killSql.get(30, TimeUnit.SECONDS));
+            assertEquals(1.0, rig.registry.get("catflap.select.kills").counter().count());
+
+            try (RawHttp http = new RawHttp(rig.port())) {
+                http.send("GET /?query=next HTTP/1.1\nHost: t", new byte[0]);
+                Waits.until("the next query waits for the slot", () -> rig.upstream.queued() == 1);
+                assertEquals(1, rig.upstream.inFlight(), "the slot is held while the killed query may still run");
+                assertEquals(2, fake.requests.get(), "the next query was not sent meanwhile");
+                kill.get().writeAndFlush(text(""));
+                assertEquals("next\n", http.read().text());
+            }
+            assertEquals(1.0, rig.failures("client_closed"));
         }
     }
 }

@@ -1,5 +1,8 @@
 package io.catflap.aggregator.select;
 
+import io.catflap.aggregator.upstream.QueryKiller;
+import io.catflap.aggregator.upstream.UpstreamExchange;
+import io.catflap.aggregator.upstream.UpstreamPool;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -16,10 +19,14 @@ final class SelectProxyRig implements AutoCloseable {
     final EventLoopGroup group = new MultiThreadIoEventLoopGroup(2, NioIoHandler.newFactory());
     final MeterRegistry registry = new SimpleMeterRegistry();
     final SelectUpstream upstream;
+    /** The pool the KILLs go through, as the aggregator's insert pool. */
+    final UpstreamPool control;
     private final LoopbackServer server;
 
     SelectProxyRig(URI clickhouse, int maxSelects) throws InterruptedException {
-        upstream = new SelectUpstream(clickhouse, null, maxSelects, group, registry);
+        control = new UpstreamPool("insert", clickhouse, null, 2, group, registry);
+        upstream = new SelectUpstream(clickhouse, null, maxSelects, group, registry,
+                new QueryKiller(new UpstreamExchange(control, clickhouse, 30_000), null, null));
         server = new LoopbackServer(group, p -> p.addLast(new HttpServerCodec(), new SelectProxyHandler(upstream)));
     }
 
@@ -41,6 +48,7 @@ final class SelectProxyRig implements AutoCloseable {
     public void close() {
         server.close();
         upstream.close();
+        control.close();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 }

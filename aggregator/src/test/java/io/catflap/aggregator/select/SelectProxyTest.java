@@ -178,22 +178,27 @@ class SelectProxyTest {
     }
 
     @Test
-    void clientLeavingDuringASilentQueryFreesTheSlot() throws Exception {
-        String queryId = "catflap-silent-" + UUID.randomUUID();
+    void clientLeavingDuringASilentQueryGetsItKilledBeforeTheSlotIsFree() throws Exception {
+        // Named by a marker, not a query_id: the proxy adds one of its own.
+        String marker = "catflap-silent-" + UUID.randomUUID();
+        String running = "SELECT count() FROM system.processes WHERE query LIKE '%" + marker + "%'"
+                + " AND query NOT LIKE '%system.processes%' FORMAT TSV";
         try (SelectProxyRig one = new SelectProxyRig(clickhouse.httpUrl(), 1)) {
             try (RawHttp http = new RawHttp(one.port())) {
                 // Never answers on its own: counts an endless table (max_execution_time is only a safety net).
-                http.send("GET " + q("SELECT count() FROM system.numbers") + "&max_execution_time=60&query_id="
-                        + queryId + " HTTP/1.1\nHost: t", new byte[0]);
-                Waits.until("the query runs", () -> !"0".equals(clickhouse.query(
-                        "SELECT count() FROM system.processes WHERE query_id = '" + queryId + "' FORMAT TSV").strip()));
+                http.send("GET " + q("SELECT count() FROM system.numbers WHERE '" + marker + "' != ''")
+                        + "&max_execution_time=60 HTTP/1.1\nHost: t", new byte[0]);
+                Waits.until("the query runs", () -> "1".equals(clickhouse.query(running).strip()));
             }
             try (RawHttp http = new RawHttp(one.port())) {
                 assertEquals("free\n", http.get(q("SELECT 'free' FORMAT TSV")).text());
             }
+            // The only slot was given on once the KILL was answered, so the query has ended by now.
+            assertEquals("0", clickhouse.query(running).strip());
             assertEquals(1.0, one.failures("client_closed"));
+            assertEquals(1.0, one.registry.get("catflap.select.kills").counter().count());
         } finally {
-            clickhouse.query("KILL QUERY WHERE query_id = '" + queryId + "' SYNC FORMAT TSV");
+            clickhouse.query("KILL QUERY WHERE query LIKE '%" + marker + "%' SYNC FORMAT TSV");
         }
     }
 

@@ -85,8 +85,9 @@ class UpstreamInsertTest {
         UpstreamExchange http = new UpstreamExchange(pool, clickhouse, 5_000);
         UpstreamExchange probe = probeAt == null ? http
                 : new UpstreamExchange(new UpstreamPool("probe", probeAt, null, 1, group, registry), probeAt, 5_000);
-        UpstreamInsert inserts = new UpstreamInsert(http, new ServerVersionProbe(probe, null, null), null, null,
-                deadlineMillis, group, registry, new TrackedTables(10, registry));
+        UpstreamInsert inserts = new UpstreamInsert(http, new ServerVersionProbe(probe, null, null),
+                new TableEngines(http, null, null), null, null, deadlineMillis, group, registry,
+                new TrackedTables(10, registry));
         AtomicReference<Batch> held = new AtomicReference<>();
         BatchWriter holdingTheFirst = (batch, done) -> {
             if (!held.compareAndSet(null, batch)) {
@@ -147,7 +148,7 @@ class UpstreamInsertTest {
         AtomicInteger calls = new AtomicInteger();
         insert(body -> switch (calls.incrementAndGet()) {
             case 1 -> Answer.error(500, "Code: 252, e.displayText() = DB::Exception: Too many parts");
-            case 2 -> Answer.connectionReset();
+            case 2 -> Answer.error(500, "Code: 210, e.displayText() = DB::NetException: Connection reset by peer");
             case 3 -> Answer.error(503, "overloaded");
             default -> Answer.ok(0);
         }, 5, -1, 30_000);
@@ -155,6 +156,34 @@ class UpstreamInsertTest {
         assertEquals(3, count("catflap.insert.retries"));
         assertEquals(0, count("catflap.batch.splits"));
         assertEquals(1, upstream.committed().size());
+    }
+
+    /** A reset after the whole body went out may follow a commit: a MergeTree would keep the rows twice. */
+    @Test
+    void anUnansweredInsertIntoMergeTreeIsAnUnknownOutcomeNotRetried() throws Exception {
+        upstream = new FakeClickHouse(r -> Answer.connectionReset());
+        insert(upstream.url(), KEY, i -> "(" + i + ")", 5, 30_000);
+        answers.values().forEach(r -> {
+            assertEquals(504, r.status());
+            assertTrue(r.message().startsWith(UpstreamReply.OUTCOME_UNKNOWN), r.message());
+        });
+        assertEquals(1, upstream.received().size(), "never sent again");
+        assertEquals(1, count("catflap.inserts.ambiguous"));
+        assertEquals(0, count("catflap.insert.retries"));
+    }
+
+    /** A replicated table drops a block it already has, so the same bytes may go again. */
+    @Test
+    void anUnansweredInsertIntoAReplicatedTableIsRetried() throws Exception {
+        AtomicInteger calls = new AtomicInteger();
+        upstream = new FakeClickHouse(r -> calls.incrementAndGet() == 1 ? Answer.connectionReset() : Answer.ok(0));
+        upstream.engine("ReplicatedMergeTree");
+        insert(upstream.url(), KEY, i -> "(" + i + ")", 5, 30_000);
+        answers.values().forEach(r -> assertEquals(InsertResult.OK, r));
+        assertEquals(2, upstream.received().size());
+        assertEquals(upstream.received().get(0).body(), upstream.received().get(1).body(), "the same bytes");
+        assertEquals(1, count("catflap.inserts.ambiguous"));
+        assertEquals(1, count("catflap.insert.retries"));
     }
 
     /**
