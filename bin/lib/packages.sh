@@ -32,6 +32,14 @@ ensure_clickhouse() {
   fi
 }
 
+# The cluster tests run ZooKeeper from the jar of Debian's package.
+ensure_zookeeper() {
+  if [ ! -r /usr/share/java/zookeeper.jar ]; then
+    echo "installing Debian's zookeeper"
+    apt_install zookeeper
+  fi
+}
+
 ensure_java_and_maven() {
   command -v java >/dev/null || apt_install openjdk-17-jdk-headless
   command -v mvn >/dev/null || apt_install maven

@@ -12,17 +12,22 @@ import java.util.concurrent.ConcurrentHashMap;
  * Counters are looked up once per (name, tags) and cached: every single-row write touches two of them.
  */
 public final class ClientMetrics {
-    private static final Map<String, String> HELP = Map.of(
-            "catflap.client.received.writes", "Writes accepted from apps",
-            "catflap.client.received.bytes", "Bytes of rows accepted from apps",
-            "catflap.client.received.rows", "VALUES rows accepted from apps",
-            "catflap.client.refused.writes", "Writes refused because a memory cap was reached (cap: table or memory)",
-            "catflap.client.refused.bytes", "Bytes refused because a memory cap was reached (cap: table or memory)",
-            "catflap.client.flushed.batches", "Batches from memory committed by a destination",
-            "catflap.client.flushed.bytes", "Bytes from memory committed by a destination",
-            "catflap.client.rejected.bytes", "Bytes from memory dropped because the destination rejected the rows",
-            "catflap.client.udp.dropped", "UDP packets dropped",
-            "catflap.client.send.errors", "Failed sends to a destination, before retries");
+    private static final Map<String, String> HELP = Map.ofEntries(
+            Map.entry("catflap.client.received.writes", "Writes accepted from apps"),
+            Map.entry("catflap.client.received.bytes", "Bytes of rows accepted from apps"),
+            Map.entry("catflap.client.received.rows", "VALUES rows accepted from apps"),
+            Map.entry("catflap.client.refused.writes",
+                    "Writes refused because a memory cap was reached (cap: table or memory)"),
+            Map.entry("catflap.client.refused.bytes",
+                    "Bytes refused because a memory cap was reached (cap: table or memory)"),
+            Map.entry("catflap.client.flushed.batches", "Batches from memory committed by a destination"),
+            Map.entry("catflap.client.flushed.bytes", "Bytes from memory committed by a destination"),
+            Map.entry("catflap.client.rejected.bytes",
+                    "Bytes from memory dropped because the destination rejected the rows"),
+            Map.entry("catflap.client.udp.dropped", "UDP packets dropped"),
+            Map.entry("catflap.client.send.errors", "Failed sends to a destination, before retries"),
+            Map.entry("catflap.client.destination.sent.batches", "Batches sent to a destination, retries included"),
+            Map.entry("catflap.client.destination.acked.batches", "Batches a destination committed"));
 
     private final MeterRegistry registry;
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
@@ -73,6 +78,16 @@ public final class ClientMetrics {
     /** A UDP packet that was not accepted; reason is bad_crc, too_short, no_table, bad_table or refused (buffer full). */
     public void udpDropped(String reason) {
         counter("catflap.client.udp.dropped", "reason", reason).increment();
+    }
+
+    /** A batch (from memory or the persistent log, first send or retry) sent to a destination. */
+    public void sent(String destination) {
+        counter("catflap.client.destination.sent.batches", "destination", destination).increment();
+    }
+
+    /** A batch a destination committed: with {@link #sent}, where the load goes and where it lands. */
+    public void acked(String destination) {
+        counter("catflap.client.destination.acked.batches", "destination", destination).increment();
     }
 
     /** A failed send to a destination (error answer or I/O), before any retry. */

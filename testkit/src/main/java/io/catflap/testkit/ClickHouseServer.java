@@ -49,7 +49,7 @@ public final class ClickHouseServer {
     private final HttpClient http;
     private final String version;
 
-    private ClickHouseServer(URI httpUrl) {
+    ClickHouseServer(URI httpUrl) {
         this(httpUrl, null);
     }
 
@@ -145,7 +145,7 @@ public final class ClickHouseServer {
         return new ClickHouseServer(URI.create("http://127.0.0.1:" + local.httpPort()));
     }
 
-    private static void stopAtExit(AutoCloseable server) {
+    static void stopAtExit(AutoCloseable server) {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 server.close();

@@ -16,16 +16,13 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
 /**
  * A {@code clickhouse-server} process of the local installation, running in a fresh temporary directory on free
- * loopback ports with the minimal configuration in this package's {@code config.xml} / {@code users.xml}, and
- * {@code https.xml} for a server that also answers HTTPS.
- *
- * <p>The server is started through a small shell watchdog that SIGKILLs it and removes the directory once the
- * JVM that started it is gone, so a test JVM killed with SIGKILL leaves nothing behind either.
+ * loopback ports with the minimal configuration in this package's {@code config.xml} / {@code users.xml}, plus
+ * files merged from {@code config.d/} ({@code https.xml} for a server that also answers HTTPS, the replica settings
+ * of a {@link ClickHouseCluster}). Started through an {@link OwnedProcess}, so it dies with the JVM that started it.
  */
 final class LocalClickHouse implements AutoCloseable {
 
@@ -34,29 +31,30 @@ final class LocalClickHouse implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(60);
     private static final int START_ATTEMPTS = 3;
 
-    /** Runs the server in the background and stays as long as both it and the JVM ($3) live. */
-    private static final String WATCHDOG = """
-            "$1" --config-file="$2/config.xml" >"$2/log/stdout.log" 2>&1 &
-            ch=$!
-            while kill -0 "$3" 2>/dev/null && kill -0 "$ch" 2>/dev/null; do sleep 1; done
-            if kill -0 "$ch" 2>/dev/null; then kill -9 "$ch"; wait "$ch"; rm -rf "$2"; exit 0; fi
-            wait "$ch"
-            """;
-
+    private final Path binary;
     private final Path dir;
-    private final Process watchdog;
+    private final long ownerPid;
     private final int httpPort;
     private final int httpsPort;
+    private final int tcpPort;
+    private OwnedProcess process;
 
     /** A certificate and its private key (PEM) for the server's HTTPS port. */
     record Https(Path certificate, Path privateKey) {
+        Map<String, String> configD() {
+            return Map.of("https.xml", resource("https.xml")
+                    .replace("${CERTIFICATE}", certificate.toAbsolutePath().toString())
+                    .replace("${PRIVATE_KEY}", privateKey.toAbsolutePath().toString()));
+        }
     }
 
-    private LocalClickHouse(Path dir, Process watchdog, int httpPort, int httpsPort) {
+    private LocalClickHouse(Path binary, Path dir, long ownerPid, int httpPort, int httpsPort, int tcpPort) {
+        this.binary = binary;
         this.dir = dir;
-        this.watchdog = watchdog;
+        this.ownerPid = ownerPid;
         this.httpPort = httpPort;
         this.httpsPort = httpsPort;
+        this.tcpPort = tcpPort;
     }
 
     /** The server binary from PATH or the Debian package's location, if installed. */
@@ -73,12 +71,20 @@ final class LocalClickHouse implements AutoCloseable {
 
     /** Starts a server and waits until it answers {@code /ping}; retries on fresh ports if it does not come up. */
     static LocalClickHouse start(Path binary) {
-        return start(binary, null);
+        return start(binary, Map.of());
     }
 
-    /** As {@link #start(Path)}, also answering HTTPS with {@code https}'s certificate unless it is null. */
+    /** As {@link #start(Path)}, also answering HTTPS with {@code https}'s certificate. */
     static LocalClickHouse start(Path binary, Https https) {
-        return start(binary, Path.of(System.getProperty("java.io.tmpdir")), ProcessHandle.current().pid(), https);
+        return start(binary, https.configD());
+    }
+
+    /**
+     * As {@link #start(Path)}, with extra files for {@code config.d/} (name to text); in their text
+     * {@code ${HTTP_PORT}}, {@code ${HTTPS_PORT}}, {@code ${TCP_PORT}} and {@code ${INTERSERVER_PORT}} are filled in.
+     */
+    static LocalClickHouse start(Path binary, Map<String, String> configD) {
+        return start(binary, Path.of(System.getProperty("java.io.tmpdir")), ProcessHandle.current().pid(), configD);
     }
 
     /**
@@ -86,14 +92,14 @@ final class LocalClickHouse implements AutoCloseable {
      * the life of process {@code ownerPid} instead of this JVM.
      */
     static LocalClickHouse start(Path binary, Path parent, long ownerPid) {
-        return start(binary, parent, ownerPid, null);
+        return start(binary, parent, ownerPid, Map.of());
     }
 
-    private static LocalClickHouse start(Path binary, Path parent, long ownerPid, Https https) {
+    private static LocalClickHouse start(Path binary, Path parent, long ownerPid, Map<String, String> configD) {
         IllegalStateException failure = null;
         for (int attempt = 1; attempt <= START_ATTEMPTS; attempt++) {
             try {
-                return startOnce(binary, parent, ownerPid, https);
+                return startOnce(binary, parent, ownerPid, configD);
             } catch (IllegalStateException e) {
                 if (failure == null) {
                     failure = e;
@@ -105,57 +111,73 @@ final class LocalClickHouse implements AutoCloseable {
         throw failure;
     }
 
-    private static LocalClickHouse startOnce(Path binary, Path parent, long ownerPid, Https https) {
+    private static LocalClickHouse startOnce(Path binary, Path parent, long ownerPid, Map<String, String> configD) {
         Path dir;
         int httpPort = freePort();
-        int httpsPort = https == null ? -1 : freePort();
+        int httpsPort = freePort();
+        int tcpPort = freePort();
         try {
             dir = Files.createTempDirectory(parent, "catflap-clickhouse-");
             Files.createDirectories(dir.resolve("log"));
             Files.createDirectories(dir.resolve("data"));
+            Files.createDirectories(dir.resolve("config.d"));
             Map<String, String> vars = Map.of("${DIR}", dir.toString(), "${HTTP_PORT}", Integer.toString(httpPort),
-                    "${TCP_PORT}", Integer.toString(freePort()));
-            writeConfig("config.xml", dir.resolve("config.xml"), vars);
-            writeConfig("users.xml", dir.resolve("users.xml"), vars);
-            if (https != null) {
-                writeConfig("https.xml", Files.createDirectories(dir.resolve("config.d")).resolve("https.xml"),
-                        Map.of("${HTTPS_PORT}", Integer.toString(httpsPort),
-                                "${CERTIFICATE}", https.certificate().toAbsolutePath().toString(),
-                                "${PRIVATE_KEY}", https.privateKey().toAbsolutePath().toString()));
+                    "${HTTPS_PORT}", Integer.toString(httpsPort), "${TCP_PORT}", Integer.toString(tcpPort),
+                    "${INTERSERVER_PORT}", Integer.toString(freePort()));
+            writeConfig(resource("config.xml"), dir.resolve("config.xml"), vars);
+            writeConfig(resource("users.xml"), dir.resolve("users.xml"), vars);
+            for (Map.Entry<String, String> file : configD.entrySet()) {
+                writeConfig(file.getValue(), dir.resolve("config.d").resolve(file.getKey()), vars);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot prepare a ClickHouse directory", e);
         }
-        Process watchdog;
+        LocalClickHouse server = new LocalClickHouse(binary, dir, ownerPid, httpPort, httpsPort, tcpPort);
         try {
-            watchdog = new ProcessBuilder("sh", "-c", WATCHDOG, "catflap-clickhouse",
-                    binary.toString(), dir.toString(), Long.toString(ownerPid))
-                    .redirectErrorStream(true)
-                    .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                    .start();
-        } catch (IOException e) {
-            deleteRecursively(dir);
-            throw new UncheckedIOException("cannot start " + binary, e);
-        }
-        LocalClickHouse server = new LocalClickHouse(dir, watchdog, httpPort, httpsPort);
-        try {
-            server.awaitPing();
+            server.launch();
             return server;
         } catch (RuntimeException e) {
-            String log = server.errorLog();
             server.close();
+            throw e;
+        }
+    }
+
+    /** Starts the server process on this directory and waits for {@code /ping}. */
+    private void launch() {
+        process = OwnedProcess.start(List.of(binary.toString(), "--config-file=" + dir.resolve("config.xml")),
+                dir, dir.resolve("log/stdout.log"), ownerPid);
+        try {
+            awaitPing();
+        } catch (RuntimeException e) {
+            String log = errorLog();
+            process.kill();
             throw new IllegalStateException(binary + " did not start on port " + httpPort + ": " + e.getMessage()
                     + (log.isEmpty() ? "" : "\n" + log), e);
         }
+    }
+
+    /** SIGKILLs the server, as a crash of its host would; its directory (data, configuration) stays. */
+    void kill() {
+        process.kill();
+    }
+
+    /** Starts the server again after {@link #kill()}, on the same directory and ports. */
+    void restart() {
+        launch();
     }
 
     int httpPort() {
         return httpPort;
     }
 
-    /** -1 unless started with {@link Https}. */
+    /** Answers only with an {@link Https} configuration. */
     int httpsPort() {
         return httpsPort;
+    }
+
+    /** The native protocol port (replicas and Distributed tables talk over it). */
+    int tcpPort() {
+        return tcpPort;
     }
 
     Path dir() {
@@ -168,8 +190,8 @@ final class LocalClickHouse implements AutoCloseable {
                 .timeout(Duration.ofSeconds(5)).build();
         long deadline = System.nanoTime() + START_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
-            if (!watchdog.isAlive()) {
-                throw new IllegalStateException("the server exited with status " + watchdog.exitValue());
+            if (!process.isAlive()) {
+                throw new IllegalStateException("the server exited with status " + process.exitValue());
             }
             try {
                 if (http.send(ping, HttpResponse.BodyHandlers.discarding()).statusCode() == 200) {
@@ -206,32 +228,34 @@ final class LocalClickHouse implements AutoCloseable {
     /** SIGKILLs the server (a throwaway directory needs no clean shutdown) and removes its directory. */
     @Override
     public void close() {
-        watchdog.descendants().forEach(ProcessHandle::destroyForcibly);
-        watchdog.destroyForcibly();
-        try {
-            watchdog.waitFor(10, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
+        if (process != null) {
+            process.kill();
         }
         deleteRecursively(dir);
     }
 
-    /** Writes resource {@code name} to {@code target} with each of {@code vars}' keys replaced by its value. */
-    private static void writeConfig(String name, Path target, Map<String, String> vars) throws IOException {
-        String text;
-        try (InputStream in = LocalClickHouse.class.getResourceAsStream(name)) {
-            if (in == null) {
-                throw new IOException("missing resource " + name);
-            }
-            text = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+    /** Writes {@code template} to {@code target} with each of {@code vars}' keys replaced by its value. */
+    private static void writeConfig(String template, Path target, Map<String, String> vars) throws IOException {
+        String text = template;
         for (Map.Entry<String, String> v : vars.entrySet()) {
             text = text.replace(v.getKey(), v.getValue());
         }
         Files.writeString(target, text);
     }
 
-    private static int freePort() {
+    /** A text resource of this package. */
+    static String resource(String name) {
+        try (InputStream in = LocalClickHouse.class.getResourceAsStream(name)) {
+            if (in == null) {
+                throw new IllegalStateException("missing resource " + name);
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read resource " + name, e);
+        }
+    }
+
+    static int freePort() {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         } catch (IOException e) {
@@ -239,7 +263,7 @@ final class LocalClickHouse implements AutoCloseable {
         }
     }
 
-    private static void deleteRecursively(Path dir) {
+    static void deleteRecursively(Path dir) {
         if (!Files.exists(dir)) {
             return;
         }

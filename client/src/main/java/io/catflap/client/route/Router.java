@@ -98,11 +98,16 @@ public final class Router implements AutoCloseable {
         List<RoutingConfig.Server> servers = config.serversFor(table);
         Target chosen = choose(servers);
         Target target = chosen != null ? chosen : choose(servers, true);
+        String hostPort = target.destination.hostPort();
+        metrics.sent(hostPort);
         return target.destination.insert(table, rowBinary, body, idempotencyKey).whenComplete((v, err) -> {
             if (err != null) {
                 failed(target, KittenDestination.unwrap(err));
-            } else if (!target.healthy) {
-                LOG.info("server {} is back alive", target.destination.hostPort());
+                return;
+            }
+            metrics.acked(hostPort);
+            if (!target.healthy) {
+                LOG.info("server {} is back alive", hostPort);
                 target.healthy = true;
             }
         });

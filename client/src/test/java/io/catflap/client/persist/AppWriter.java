@@ -17,18 +17,24 @@ import java.util.concurrent.atomic.AtomicLong;
  * An app that POSTs single-row persistent writes with unique ids to the client daemon and remembers which ids the
  * daemon acknowledged (HTTP 200). Failed writes (daemon down) are not retried: their ids are simply not acknowledged.
  */
-final class AppWriter implements AutoCloseable {
+public final class AppWriter implements AutoCloseable {
 
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
             .connectTimeout(Duration.ofSeconds(2)).build();
     private final URI uri;
-    private final AtomicLong nextId = new AtomicLong(1);
+    private final AtomicLong nextId;
     private final Set<Long> acked = new ConcurrentSkipListSet<>();
     private final AtomicLong failed = new AtomicLong();
     private final List<Thread> threads = new ArrayList<>();
     private volatile boolean stopping;
 
     AppWriter(int daemonPort, String table) {
+        this(daemonPort, table, 1);
+    }
+
+    /** Writes ids from {@code firstId} on, so that several writers into one table write distinct ids. */
+    public AppWriter(int daemonPort, String table, long firstId) {
+        this.nextId = new AtomicLong(firstId);
         this.uri = URI.create("http://127.0.0.1:" + daemonPort + "/?table="
                 + URLEncoder.encode(table + "(id,payload)", StandardCharsets.UTF_8) + "&persistent=1");
     }
@@ -43,7 +49,7 @@ final class AppWriter implements AutoCloseable {
     }
 
     /** Starts {@code n} threads writing until {@link #close()}, pausing {@code pauseMillis} after a failure. */
-    void startThreads(int n, long pauseMillis) {
+    public void startThreads(int n, long pauseMillis) {
         for (int t = 0; t < n; t++) {
             Thread th = new Thread(() -> {
                 while (!stopping) {
@@ -59,6 +65,11 @@ final class AppWriter implements AutoCloseable {
             threads.add(th);
             th.start();
         }
+    }
+
+    /** Every id written so far is below this one. */
+    public long nextId() {
+        return nextId.get();
     }
 
     private boolean writeOne() {
@@ -77,16 +88,16 @@ final class AppWriter implements AutoCloseable {
         return false;
     }
 
-    Set<Long> acked() {
+    public Set<Long> acked() {
         return acked;
     }
 
-    long failed() {
+    public long failed() {
         return failed.get();
     }
 
     /** Stops the writer threads and waits for their last request. */
-    void stop() {
+    public void stop() {
         stopping = true;
         for (Thread t : threads) {
             try {
