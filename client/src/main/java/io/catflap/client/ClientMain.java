@@ -96,9 +96,9 @@ public final class ClientMain implements Callable<Integer> {
     @Option(names = "--max-memory-bytes", defaultValue = "134217728",
             description = "Memory cap for all tables' buffers together; writes past it are refused with an error and "
                     + "counted, so an outage over many busy tables cannot exhaust the heap (default: ${DEFAULT-VALUE}, "
-                    + "128 MiB: half the 256 MiB heap bin/quickstart gives the daemon and a quarter of deploy/'s "
-                    + "-Xmx512m, leaving room for the per-write overhead that the cap does not count, the batches "
-                    + "being sent and the requests being read). Raise it with -Xmx.")
+                    + "128 MiB: half the -Xmx256m that bin/quickstart and deploy/ give the daemon, leaving room for "
+                    + "the per-write overhead that the cap does not count, the batches being sent and the requests "
+                    + "being read). Raise it with -Xmx.")
     long maxMemoryBytes;
 
     @Option(names = "--admin", defaultValue = "127.0.0.1:13339",

@@ -9,7 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * The daemon's meters, named for Prometheus ({@code catflap_client_*}). Per-table meters carry the table name as the
  * app sent it without its column list; the set of tables on a host is small and fixed, as in kittenhouse's own stats.
- * Counters are looked up once per (name, tags) and cached: every single-row write touches two of them.
+ * Counters are registered once per (name, tags) and cached.
  */
 public final class ClientMetrics {
     private static final Map<String, String> HELP = Map.ofEntries(
@@ -41,15 +41,28 @@ public final class ClientMetrics {
     }
 
     /**
-     * A write accepted from an app; {@code mode} is memory, persistent, debug or udp. Rows are counted for VALUES
-     * only ({@code rows} &lt; 0 for RowBinary, whose row boundaries need the table's schema).
+     * The meters of writes accepted from apps for {@code table} in {@code mode} (memory, persistent, debug or udp).
+     * Callers keep them for a table they write to again and again: looking meters up costs more than counting.
      */
-    public void received(String table, String mode, int bytes, int rows) {
+    public Received received(String table, String mode) {
         String t = tableName(table);
-        counter("catflap.client.received.writes", "table", t, "mode", mode).increment();
-        counter("catflap.client.received.bytes", "table", t, "mode", mode).increment(bytes);
-        if (rows >= 0) {
-            counter("catflap.client.received.rows", "table", t, "mode", mode).increment(rows);
+        return new Received(counter("catflap.client.received.writes", "table", t, "mode", mode),
+                counter("catflap.client.received.bytes", "table", t, "mode", mode),
+                counter("catflap.client.received.rows", "table", t, "mode", mode));
+    }
+
+    /** Writes, bytes and rows accepted for one table in one mode. */
+    public record Received(Counter writes, Counter bytes, Counter rows) {
+        /**
+         * Counts one write; rows are counted for VALUES only ({@code rowCount} &lt; 0 for RowBinary, whose row
+         * boundaries need the table's schema).
+         */
+        public void add(int byteCount, int rowCount) {
+            writes.increment();
+            bytes.increment(byteCount);
+            if (rowCount >= 0) {
+                rows.increment(rowCount);
+            }
         }
     }
 

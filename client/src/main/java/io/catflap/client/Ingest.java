@@ -1,6 +1,7 @@
 package io.catflap.client;
 
 import io.catflap.client.buffer.MemoryBuffers;
+import io.catflap.client.buffer.TableBuffer;
 import io.catflap.client.buffer.ValuesRows;
 import io.catflap.client.persist.PersistentLog;
 import io.catflap.client.route.Router;
@@ -49,36 +50,65 @@ public final class Ingest {
     }
 
     /**
-     * Accepts rows for {@code table}; the future completes when they are buffered (memory), stored per the fsync policy
-     * (persistent) or committed (debug).
+     * Where writes to {@code table} in this format and mode go, with the meters they count on; an app's connection
+     * writes to the same table again and again, so a caller may keep it for the next write (see {@link #write}).
      *
      * @param via the meter tag for memory writes: {@code memory} (HTTP) or {@code udp}
      * @throws io.catflap.protocol.ProtocolException for a table spec that no destination would accept
      */
-    public CompletableFuture<Void> write(String table, boolean rowBinary, boolean persist, boolean debug, byte[] rows,
-                                         String via) {
+    public Table resolve(String table, boolean rowBinary, boolean persist, boolean debug, String via) {
         validate(table);
-        int rowCount = rowBinary ? -1 : ValuesRows.count(rows);
-        if (debug) {
-            metrics.received(table, "debug", rows.length, rowCount);
-            return router.insert(table, rowBinary, rows);
+        String mode = debug ? "debug" : persist ? "persistent" : via;
+        TableBuffer buffer = debug || persist ? null : memory.buffer(table, rowBinary);
+        return new Table(table, rowBinary, persist, debug, buffer, metrics.received(table, mode));
+    }
+
+    /** A table string an app writes to, in one format and mode, resolved by {@link #resolve}. */
+    public static final class Table {
+        private final String name;
+        private final boolean rowBinary;
+        private final boolean persist;
+        private final boolean debug;
+        private final TableBuffer buffer;   // memory mode only
+        private final ClientMetrics.Received received;
+
+        private Table(String name, boolean rowBinary, boolean persist, boolean debug, TableBuffer buffer,
+                      ClientMetrics.Received received) {
+            this.name = name;
+            this.rowBinary = rowBinary;
+            this.persist = persist;
+            this.debug = debug;
+            this.buffer = buffer;
+            this.received = received;
         }
-        if (persist) {
-            metrics.received(table, "persistent", rows.length, rowCount);
+    }
+
+    /**
+     * Accepts rows for {@code table}; the future completes when they are buffered (memory), stored per the fsync policy
+     * (persistent) or committed (debug).
+     */
+    public CompletableFuture<Void> write(Table table, byte[] rows) {
+        int rowCount = table.rowBinary ? -1 : ValuesRows.count(rows);
+        if (table.debug) {
+            table.received.add(rows.length, rowCount);
+            return router.insert(table.name, table.rowBinary, rows);
+        }
+        if (table.persist) {
+            table.received.add(rows.length, rowCount);
             return CompletableFuture.runAsync(() -> {
                 try {
-                    persistent.append(table, rowBinary, rows);
+                    persistent.append(table.name, table.rowBinary, rows);
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
             }, blocking);
         }
-        MemoryBuffers.Offer offer = memory.write(table, rowBinary, rows);
+        MemoryBuffers.Offer offer = memory.write(table.buffer, rows);
         if (offer != MemoryBuffers.Offer.BUFFERED) {
             return CompletableFuture.failedFuture(new OverflowException(
                     offer == MemoryBuffers.Offer.TABLE_FULL ? OVERFLOW_MESSAGE : MEMORY_OVERFLOW_MESSAGE));
         }
-        metrics.received(table, via, rows.length, rowCount);
+        table.received.add(rows.length, rowCount);
         return CompletableFuture.completedFuture(null);
     }
 

@@ -16,7 +16,7 @@ import java.nio.charset.StandardCharsets;
 /**
  * An active keep-alive HTTP connection. Against ClickHouse-compatible HTTP it sends
  * {@code POST /?query=INSERT ... FORMAT X}; against the client daemon's API {@code POST /?table=db.t(cols)}
- * ({@code &rowbinary=1} for RowBinary). SELECTs are {@code GET /?query=...} for both.
+ * ({@code &rowbinary=1} for RowBinary, {@code &persistent=1} for a persistent target). SELECTs are {@code GET /?query=...} for both.
  */
 final class HttpSession extends RequestLoop {
     private final Target target;
@@ -60,6 +60,7 @@ final class HttpSession extends RequestLoop {
         String uri = target.kind() == Target.Kind.LOCAL
                 ? "/?table=" + ClickHouseHttp.urlEncode(w.tableWithColumns(table))
                         + (w.rows().format() == RowFormat.ROWBINARY ? "&rowbinary=1" : "")
+                        + (target.persistent() ? "&persistent=1" : "")
                 : "/?query=" + ClickHouseHttp.urlEncode(w.insertSql(table));
         ctx.writeAndFlush(request(HttpMethod.POST, uri, body));
     }

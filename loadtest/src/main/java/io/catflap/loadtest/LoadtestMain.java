@@ -39,7 +39,8 @@ public final class LoadtestMain implements Callable<Integer> {
     static final int EXIT_SETUP = 2;
 
     @Option(names = {"-t", "--target"}, paramLabel = "URL",
-            description = "kitten://HOST:PORT, http://HOST:PORT (ClickHouse-compatible) or local://HOST:PORT (client daemon)")
+            description = "kitten://HOST:PORT, http://HOST:PORT (ClickHouse-compatible) or local://HOST:PORT (client "
+                    + "daemon; local://HOST:PORT?persistent=1 for its disk-buffered inserts)")
     String target;
 
     @Option(names = "--compare", paramLabel = "URL", split = ",",

@@ -12,8 +12,10 @@ import io.catflap.client.persist.PersistOptions;
 import io.catflap.testkit.ClickHouseServer;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -92,6 +94,14 @@ class HarnessOnRealTargetsTest {
             exit = harness.run("-t", "local://127.0.0.1:" + port, "--table", rowBinary, "-c", "3", "-r", "4",
                     "-n", "60", "--format", "rowbinary", "--verify-wait", VERIFY_WAIT);
             assertVerified(exit, 4, 60, rowBinary);
+
+            String persistent = CLICKHOUSE.createTable("lt_local_persistent", RowGenerator.COLUMNS_DDL);
+            exit = harness.run("-t", "local://127.0.0.1:" + port + "?persistent=1", "--table", persistent, "-c", "3",
+                    "-r", "4", "-n", "60", "--verify-wait", VERIFY_WAIT);
+            assertVerified(exit, 4, 60, persistent);
+            try (Stream<Path> logged = Files.list(dir.resolve("daemon"))) {
+                assertTrue(logged.anyMatch(Files::isDirectory), "the rows went through the daemon's persistent log");
+            }
         }
     }
 

@@ -2,7 +2,9 @@ package io.catflap.loadtest;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
@@ -42,7 +44,17 @@ class UnitsAndPresetsTest {
     void loadGoesToLoopbackOnly() {
         assertEquals(Target.Kind.KITTEN, Target.parse("kitten://127.0.0.1:13339").kind());
         assertEquals(Target.Kind.LOCAL, Target.parse("local://localhost:13338").kind());
+        assertFalse(Target.parse("local://localhost:13338").persistent());
         assertThrows(IllegalArgumentException.class, () -> Target.parse("http://192.0.2.1:8123"));
         assertThrows(IllegalArgumentException.class, () -> Target.parse("ftp://127.0.0.1:21"));
+    }
+
+    @Test
+    void localTargetsTakePersistent() {
+        Target persistent = Target.parse("local://127.0.0.1:13338?persistent=1");
+        assertTrue(persistent.persistent());
+        assertEquals("local://127.0.0.1:13338?persistent=1", persistent.toString());
+        assertThrows(IllegalArgumentException.class, () -> Target.parse("kitten://127.0.0.1:13339?persistent=1"));
+        assertThrows(IllegalArgumentException.class, () -> Target.parse("local://127.0.0.1:13338?debug=1"));
     }
 }

@@ -20,6 +20,9 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.AsciiString;
+import io.netty.util.Attribute;
+import io.netty.util.AttributeKey;
 
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -33,8 +36,15 @@ import java.util.Map;
  */
 @ChannelHandler.Sharable
 public final class LocalApiHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    /** The last POST URI of a connection, resolved: apps post to the same table over and over. */
+    private static final AttributeKey<Post> LAST_POST = AttributeKey.valueOf(LocalApiHandler.class, "lastPost");
+    private static final CharSequence TEXT_PLAIN = AsciiString.cached("text/plain; charset=utf-8");
+
     private final Ingest ingest;
     private final QueryForwarder queries;
+
+    private record Post(String uri, Ingest.Table table) {
+    }
 
     public LocalApiHandler(Ingest ingest, QueryForwarder queries) {
         this.ingest = ingest;
@@ -44,39 +54,46 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<FullHttpR
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         boolean keepAlive = HttpUtil.isKeepAlive(request);
-        QueryStringDecoder uri = new QueryStringDecoder(request.uri());
-        Map<String, List<String>> params = uri.parameters();
         if (request.method().equals(HttpMethod.POST)) {
-            post(ctx, params, ByteBufUtil.getBytes(request.content()), keepAlive);
-        } else if (request.method().equals(HttpMethod.GET)) {
-            if (!params.containsKey("query")) {
-                respond(ctx, HttpResponseStatus.BAD_REQUEST, "GET-parameter `query` is missing", keepAlive);
-            } else {
-                queries.forward(ctx, params, keepAlive);
-            }
-        } else {
+            post(ctx, request, keepAlive);
+            return;
+        }
+        Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
+        if (!request.method().equals(HttpMethod.GET)) {
             respond(ctx, HttpResponseStatus.METHOD_NOT_ALLOWED, "", keepAlive);
+        } else if (!params.containsKey("query")) {
+            respond(ctx, HttpResponseStatus.BAD_REQUEST, "GET-parameter `query` is missing", keepAlive);
+        } else {
+            queries.forward(ctx, params, keepAlive);
         }
     }
 
-    private void post(ChannelHandlerContext ctx, Map<String, List<String>> params, byte[] rows, boolean keepAlive) {
-        String table = param(params, "table");
-        if (table == null) {
-            respond(ctx, HttpResponseStatus.BAD_REQUEST, "GET-parameter `table` is missing", keepAlive);
-            return;
+    private void post(ChannelHandlerContext ctx, FullHttpRequest request, boolean keepAlive) {
+        Attribute<Post> last = ctx.channel().attr(LAST_POST);
+        Post post = last.get();
+        if (post == null || !post.uri.equals(request.uri())) {
+            Map<String, List<String>> params = new QueryStringDecoder(request.uri()).parameters();
+            String table = param(params, "table");
+            if (table == null) {
+                respond(ctx, HttpResponseStatus.BAD_REQUEST, "GET-parameter `table` is missing", keepAlive);
+                return;
+            }
+            try {
+                post = new Post(request.uri(), ingest.resolve(table, flag(params, "rowbinary"),
+                        flag(params, "persistent"), flag(params, "debug"), "memory"));
+            } catch (ProtocolException e) {
+                respond(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
+                return;
+            }
+            last.set(post);
         }
-        try {
-            ingest.write(table, flag(params, "rowbinary"), flag(params, "persistent"), flag(params, "debug"), rows, "memory")
-                    .whenComplete((v, err) -> {
-                        if (err == null) {
-                            respond(ctx, HttpResponseStatus.OK, "", keepAlive);
-                        } else {
-                            respond(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, errorText(err), keepAlive);
-                        }
-                    });
-        } catch (ProtocolException e) {
-            respond(ctx, HttpResponseStatus.BAD_REQUEST, e.getMessage(), keepAlive);
-        }
+        ingest.write(post.table, ByteBufUtil.getBytes(request.content())).whenComplete((v, err) -> {
+            if (err == null) {
+                respond(ctx, HttpResponseStatus.OK, "", keepAlive);
+            } else {
+                respond(ctx, HttpResponseStatus.INTERNAL_SERVER_ERROR, errorText(err), keepAlive);
+            }
+        });
     }
 
     private static String errorText(Throwable err) {
@@ -99,8 +116,8 @@ public final class LocalApiHandler extends SimpleChannelInboundHandler<FullHttpR
 
     static void respond(ChannelHandlerContext ctx, HttpResponseStatus status, String text, boolean keepAlive) {
         FullHttpResponse response = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, status,
-                Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
-        response.headers().set(HttpHeaderNames.CONTENT_TYPE, "text/plain; charset=utf-8");
+                text.isEmpty() ? Unpooled.EMPTY_BUFFER : Unpooled.copiedBuffer(text, StandardCharsets.UTF_8));
+        response.headers().set(HttpHeaderNames.CONTENT_TYPE, TEXT_PLAIN);
         HttpUtil.setContentLength(response, response.content().readableBytes());
         if (keepAlive) {
             response.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);

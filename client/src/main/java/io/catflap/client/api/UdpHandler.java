@@ -38,7 +38,7 @@ public final class UdpHandler extends SimpleChannelInboundHandler<DatagramPacket
             return;
         }
         try {
-            ingest.write(packet.table(), packet.rowBinary(), packet.persistent(), false, packet.rows(), "udp")
+            ingest.write(ingest.resolve(packet.table(), packet.rowBinary(), packet.persistent(), false, "udp"), packet.rows())
                     .whenComplete((v, err) -> {
                         if (err != null) {
                             metrics.udpDropped("refused");

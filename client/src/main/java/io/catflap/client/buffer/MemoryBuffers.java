@@ -56,16 +56,20 @@ public final class MemoryBuffers {
                 .description("Bytes held in memory buffers, waiting or being sent").register(metrics.registry());
     }
 
-    /** Buffers a write unless a cap refuses it (then the write is counted as refused, tagged with the cap). */
-    public Offer write(String table, boolean rowBinary, byte[] data) {
-        TableBuffer buffer = buffers.computeIfAbsent((rowBinary ? "rb:" : "v:") + table, k -> {
+    /** The buffer of {@code table} in that format, created (and its flushes scheduled) on first use. */
+    public TableBuffer buffer(String table, boolean rowBinary) {
+        return buffers.computeIfAbsent((rowBinary ? "rb:" : "v:") + table, k -> {
             TableBuffer b = new TableBuffer(table, rowBinary, budget);
             schedule(b, jitter());
             return b;
         });
+    }
+
+    /** Buffers a write unless a cap refuses it (then the write is counted as refused, tagged with the cap). */
+    public Offer write(TableBuffer buffer, byte[] data) {
         Offer offer = buffer.offer(data, capBytes);
         if (offer != Offer.BUFFERED) {
-            metrics.refused(table, offer == Offer.TABLE_FULL ? "table" : "memory", data.length);
+            metrics.refused(buffer.table, offer == Offer.TABLE_FULL ? "table" : "memory", data.length);
         }
         return offer;
     }

@@ -7,9 +7,10 @@ import java.util.List;
 /**
  * The rows of one (table, format) waiting in memory. Bytes of a batch being sent still count against the caps (the
  * table's and the {@link MemoryBudget}) until the batch is committed, so a destination that is down makes the buffer
- * refuse writes instead of growing.
+ * refuse writes instead of growing. Buffers live as long as the daemon, so a writer may keep one
+ * ({@link MemoryBuffers#buffer}).
  */
-final class TableBuffer {
+public final class TableBuffer {
     final String table;
     final boolean rowBinary;
     private final MemoryBudget budget;

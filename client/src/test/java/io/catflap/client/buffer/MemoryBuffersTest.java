@@ -51,9 +51,9 @@ class MemoryBuffersTest {
     void refusesPastTheCapCountingBytesInFlight() {
         MemoryBuffers buffers = new MemoryBuffers((t, rb, body) -> new CompletableFuture<>(), timer, 100, 1 << 20,
                 1 << 20, new ClientMetrics(registry));
-        assertEquals(Offer.BUFFERED, buffers.write("t(a)", false, new byte[60]));
-        assertEquals(Offer.TABLE_FULL, buffers.write("t(a)", false, new byte[40]));   // 60 + 40 + 1 >= 100
-        assertEquals(Offer.BUFFERED, buffers.write("t(a)", true, new byte[60]));      // RowBinary: its own buffer
+        assertEquals(Offer.BUFFERED, buffers.write(buffers.buffer("t(a)", false), new byte[60]));
+        assertEquals(Offer.TABLE_FULL, buffers.write(buffers.buffer("t(a)", false), new byte[40]));   // 60 + 40 + 1 >= 100
+        assertEquals(Offer.BUFFERED, buffers.write(buffers.buffer("t(a)", true), new byte[60]));      // RowBinary: its own buffer
         assertEquals(1.0, registry.get("catflap.client.refused.writes").tag("cap", "table").counter().count());
         assertEquals(40.0, registry.get("catflap.client.refused.bytes").tag("cap", "table").counter().count());
         assertEquals(120, buffers.totalBytes());
@@ -79,10 +79,10 @@ class MemoryBuffersTest {
             return CompletableFuture.completedFuture(null);
         };
         MemoryBuffers buffers = new MemoryBuffers(sink, timer, 1 << 20, 1 << 20, 1 << 20, new ClientMetrics(registry));
-        buffers.write("t(a)", false, b("(1)"));
-        buffers.write("t(a)", false, b("(2),"));
-        buffers.write("bad(a)", false, b("('x')"));
-        buffers.write("bad(a)", false, b("(3)"));
+        buffers.write(buffers.buffer("t(a)", false), b("(1)"));
+        buffers.write(buffers.buffer("t(a)", false), b("(2),"));
+        buffers.write(buffers.buffer("bad(a)", false), b("('x')"));
+        buffers.write(buffers.buffer("bad(a)", false), b("(3)"));
         awaitEmpty(buffers);
         assertEquals(List.of("(1),(2)", "(3)"), delivered.stream().sorted().toList());
         assertEquals(2, calls.get());
@@ -114,7 +114,7 @@ class MemoryBuffersTest {
         for (int id = 0; id < 200; id++) {
             String row = String.format("(%08d)", id);
             try {
-                ingest.write("t" + id % tables + "(a)", false, false, false, b(row), "memory").join();
+                ingest.write(ingest.resolve("t" + id % tables + "(a)", false, false, false, "memory"), b(row)).join();
                 accepted.add(row);
             } catch (CompletionException e) {
                 refusals.add(e.getCause().getMessage());
@@ -178,7 +178,7 @@ class MemoryBuffersTest {
                     for (int n = 0; n < 100_000 && !stop.get(); n++) {
                         boolean bad = n % 997 == 0;
                         String row = (bad ? "('x" : "(") + writer + "-" + n + (bad ? "')" : ")");
-                        Offer offer = buffers.write("t" + (n * 7 + writer) % tables + "(a)", false, b(row));
+                        Offer offer = buffers.write(buffers.buffer("t" + (n * 7 + writer) % tables + "(a)", false), b(row));
                         maxSeen.accumulateAndGet(buffers.totalBytes(), Math::max);
                         if (offer == Offer.BUFFERED) {
                             (bad ? acceptedBad : accepted).add(row);
