@@ -32,7 +32,7 @@ final class KittenSession extends RequestLoop {
                 ready();
             } else {
                 String reason = "handshake refused: " + reply.status() + " " + ErrorText.firstLine(reply.body());
-                run.stats().error(reason);
+                stats.error(reason);
                 finish();
                 fail(reason);
             }

@@ -17,6 +17,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
@@ -27,7 +28,9 @@ import java.util.function.Supplier;
 
 /**
  * The connections of one run on a few NIO event loops (no thread per connection): idle ones held open, active
- * ones each running a {@link RequestLoop}. Owns the shared request budget, rate limit and stop flag.
+ * ones each running a {@link RequestLoop}. Owns the shared request budget, rate limit and stop flag. With several
+ * destinations, connection {@code i} (active or idle) goes to destination {@code i mod n}, as per-host clients spread
+ * over the aggregators of a cluster.
  */
 final class LoadRun implements AutoCloseable {
     /** Connection attempts in flight at once while opening many connections, so the target's backlog keeps up. */
@@ -35,7 +38,7 @@ final class LoadRun implements AutoCloseable {
     private static final long RECONNECT_DELAY_MILLIS = 200;
     private static final int MAX_SELECT_RESPONSE_BYTES = 16 << 20;
 
-    private final Target target;
+    private final List<Target> destinations;
     private final Workload workload;
     private final Stats stats;
     private final RateLimiter limiter;
@@ -49,9 +52,9 @@ final class LoadRun implements AutoCloseable {
     private volatile boolean stopping;
     private volatile CountDownLatch hostsRunning = new CountDownLatch(0);
 
-    LoadRun(Target target, Workload workload, Stats stats, double ratePerSecond, long maxRequests,
+    LoadRun(List<Target> destinations, Workload workload, Stats stats, double ratePerSecond, long maxRequests,
             long requestTimeoutMillis, KittenOptions kitten, int ioThreads) {
-        this.target = target;
+        this.destinations = destinations;
         this.workload = workload;
         this.stats = stats;
         this.limiter = new RateLimiter(ratePerSecond);
@@ -59,7 +62,7 @@ final class LoadRun implements AutoCloseable {
         this.requestTimeoutMillis = requestTimeoutMillis;
         this.kitten = kitten;
         this.group = NettyTransport.CURRENT.group(ioThreads);
-        this.bootstrap = new Bootstrap().group(group).channel(NettyTransport.CURRENT.socketChannel()).remoteAddress(target.address())
+        this.bootstrap = new Bootstrap().group(group).channel(NettyTransport.CURRENT.socketChannel())
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
     }
@@ -68,8 +71,18 @@ final class LoadRun implements AutoCloseable {
         return workload;
     }
 
+    /** The run's totals. */
     Stats stats() {
         return stats;
+    }
+
+    /** The counters of the destination {@code host} sends to; they count in the totals too. */
+    Stats stats(SimulatedHost host) {
+        return stats.destination(destinationIndex(host.id));
+    }
+
+    private int destinationIndex(int connection) {
+        return connection % destinations.size();
     }
 
     RateLimiter limiter() {
@@ -92,7 +105,8 @@ final class LoadRun implements AutoCloseable {
         LongAdder failed = new LongAdder();
         for (int i = 0; i < n && !stopping; i++) {
             connectSlots.acquire();
-            connect(this::idlePipeline, failure -> {
+            Target destination = destinations.get(destinationIndex(i));
+            connect(destination, () -> idlePipeline(destination), failure -> {
                 failed.increment();
                 stats.error("idle connect failed: " + failure);
             }, true);
@@ -104,7 +118,7 @@ final class LoadRun implements AutoCloseable {
         }
     }
 
-    private ChannelHandler[] idlePipeline() {
+    private ChannelHandler[] idlePipeline(Target target) {
         if (target.kind() == Target.Kind.KITTEN) {
             return new ChannelHandler[] {new HandshakeReplyDecoder(), new IdleConnection(this, true, kitten.token())};
         }
@@ -125,13 +139,14 @@ final class LoadRun implements AutoCloseable {
             hostDone();
             return;
         }
-        connect(() -> activePipeline(host), failure -> {
-            stats.error("connect failed: " + failure);
+        Target destination = destinations.get(destinationIndex(host.id));
+        connect(destination, () -> activePipeline(destination, host), failure -> {
+            stats(host).error("connect failed: " + failure);
             reconnect(host);
         }, paced);
     }
 
-    private ChannelHandler[] activePipeline(SimulatedHost host) {
+    private ChannelHandler[] activePipeline(Target target, SimulatedHost host) {
         if (target.kind() == Target.Kind.KITTEN) {
             return new ChannelHandler[] {new HandshakeReplyDecoder(),
                     new ResponseFrameDecoder(Kitten.MAX_RESPONSE_MESSAGE_BYTES), new RequestFrameEncoder(),
@@ -145,8 +160,9 @@ final class LoadRun implements AutoCloseable {
      * Connects a channel with a fresh pipeline; a {@code paced} attempt holds one of the connect slots (taken by the
      * caller) until it completes.
      */
-    private void connect(Supplier<ChannelHandler[]> handlers, Consumer<String> onFailure, boolean paced) {
-        Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<Channel>() {
+    private void connect(Target destination, Supplier<ChannelHandler[]> handlers, Consumer<String> onFailure,
+            boolean paced) {
+        Bootstrap b = bootstrap.clone().remoteAddress(destination.address()).handler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
                 ch.pipeline().addLast(handlers.get());

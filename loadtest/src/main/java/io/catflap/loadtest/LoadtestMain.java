@@ -21,6 +21,7 @@ import java.util.OptionalLong;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -38,10 +39,13 @@ public final class LoadtestMain implements Callable<Integer> {
     static final int EXIT_LOST = 1;
     static final int EXIT_SETUP = 2;
 
-    @Option(names = {"-t", "--target"}, paramLabel = "URL",
-            description = "kitten://HOST:PORT, http://HOST:PORT (ClickHouse-compatible) or local://HOST:PORT (client "
-                    + "daemon; local://HOST:PORT?persistent=1 for its disk-buffered inserts)")
-    String target;
+    @Option(names = {"-t", "--target"}, paramLabel = "URL", split = ",",
+            description = {"kitten://HOST:PORT, http://HOST:PORT (ClickHouse-compatible) or local://HOST:PORT (client "
+                    + "daemon; local://HOST:PORT?persistent=1 for its disk-buffered inserts). Several, comma-separated "
+                    + "or repeated: destinations that share this one run's load at once, connection i going to "
+                    + "destination i mod n (as hosts spread over the aggregators of a cluster); the report adds a line "
+                    + "per destination (default: none, required)"})
+    List<String> target = new ArrayList<>();
 
     @Option(names = "--compare", paramLabel = "URL", split = ",",
             description = {"after --target, run the same load (its warm-up and --hostile too) against each of these "
@@ -128,12 +132,15 @@ public final class LoadtestMain implements Callable<Integer> {
             description = "how long to wait for acked rows to appear (default 10s)")
     long verifyWaitMillis = 10_000;
 
-    @Option(names = "--target-pid", paramLabel = "PID",
-            description = "PID of the target process to sample CPU and RSS of")
-    Long targetPid;
+    @Option(names = "--target-pid", paramLabel = "PID", split = ",",
+            description = "PID of the target process to sample CPU and RSS of; with several --target destinations, "
+                    + "one per destination in the same order (default: none)")
+    List<Long> targetPids = new ArrayList<>();
 
-    @Option(names = "--target-port", paramLabel = "PORT", description = "sample the process listening on this TCP port")
-    Integer targetPort;
+    @Option(names = "--target-port", paramLabel = "PORT", split = ",",
+            description = "sample the process listening on this TCP port; with several --target destinations, one "
+                    + "per destination in the same order; a --target-pid wins (default: none)")
+    List<Integer> targetPorts = new ArrayList<>();
 
     @Option(names = "--compare-pid", paramLabel = "PID", split = ",",
             description = "PIDs of the --compare targets to sample, one per target in the same order (default: none)")
@@ -220,7 +227,7 @@ public final class LoadtestMain implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        List<Target> targets = validate();
+        List<List<Target>> targets = validate();
         String runTag = tag != null ? tag : "lt-" + LocalDateTime.now(ZoneOffset.UTC)
                 .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 16));
         List<String> tables = tableNames();
@@ -237,24 +244,29 @@ public final class LoadtestMain implements Callable<Integer> {
                 err.println("fake ClickHouse listening on " + fake.url() + ", ingesting " + fakeUpstreamRate + " bytes/s");
             }
             // Every target up and its process found before the first run: a missing one fails now, not a run later.
-            List<Long> pids = new ArrayList<>();
+            List<List<Long>> pids = new ArrayList<>();
             for (int i = 0; i < targets.size(); i++) {
-                awaitTarget(targets.get(i));
-                pids.add(pidToSample(i));
+                List<Long> destinationPids = new ArrayList<>();
+                for (int d = 0; d < targets.get(i).size(); d++) {
+                    awaitTarget(targets.get(i).get(d));
+                    destinationPids.add(i == 0 ? pidToSample(targetPids, targetPorts, d)
+                            : pidToSample(comparePids, comparePorts, i - 1));
+                }
+                pids.add(destinationPids);
             }
             ClickHouseHttp verifyIn = withFake ? null : clickHouse;   // the fake stores nothing
             boolean comparing = targets.size() > 1;
             List<TargetOutcome> outcomes = new ArrayList<>();
             for (int i = 0; i < targets.size(); i++) {
-                Target t = targets.get(i);
+                List<Target> t = targets.get(i);
                 // Each target's rows under a tag of its own, so that each is verified on its own in the same tables.
                 String targetTag = i == 0 ? runTag : runTag + "-compare" + i;
                 if (comparing) {
-                    err.printf(Locale.ROOT, "target %s: %s (tag %s)%n", Comparison.letter(i), t, targetTag);
+                    err.printf(Locale.ROOT, "target %s: %s (tag %s)%n", Comparison.letter(i), name(t), targetTag);
                 }
                 TargetOutcome outcome = runOn(t, pids.get(i), targetTag, tables, verifyIn, fake);
                 if (comparing) {
-                    out.printf(Locale.ROOT, "%s=== %s: %s ===%n", i > 0 ? "\n" : "", Comparison.letter(i), t);
+                    out.printf(Locale.ROOT, "%s=== %s: %s ===%n", i > 0 ? "\n" : "", Comparison.letter(i), name(t));
                 }
                 out.print(outcome.text());   // as each target finishes: a long comparison shows its progress
                 outcomes.add(outcome);
@@ -272,37 +284,46 @@ public final class LoadtestMain implements Callable<Integer> {
     }
 
     /** One target: its warm-up, then the measured run, or with {@code --hostile} a clean run and a run under attack. */
-    private TargetOutcome runOn(Target t, Long pid, String runTag, List<String> tables, ClickHouseHttp clickHouse,
+    private TargetOutcome runOn(List<Target> t, List<Long> pids, String runTag, List<String> tables, ClickHouseHttp clickHouse,
             FakeClickHouse fake) throws Exception {
         if (warmupMillis > 0) {
             err.printf(Locale.ROOT, "warming up for %.1f s (run tag %s-warmup, not counted)%n", warmupMillis / 1000.0, runTag);
-            phase(t, workload(runTag + "-warmup", tables), new Stats(tables.size()), warmupMillis, 0, 0, false);
+            phase(t, workload(runTag + "-warmup", tables), new Stats(tables.size(), t.size()), warmupMillis, 0, 0, false);
         }
         if (hostile == null) {
-            return TargetOutcome.of(measure(t, pid, runTag, tables, clickHouse, fake));
+            return TargetOutcome.of(measure(t, pids, runTag, tables, clickHouse, fake));
         }
         err.printf(Locale.ROOT, "clean run (tag %s-clean)%n", runTag);
-        RunReport clean = measure(t, pid, runTag + "-clean", tables, clickHouse, fake);
-        try (HostileSenders senders = new HostileSenders(t, workload(runTag + "-hostile", tables), runTag + "-hostile")) {
+        RunReport clean = measure(t, pids, runTag + "-clean", tables, clickHouse, fake);
+        try (HostileSenders senders = new HostileSenders(t.get(0), workload(runTag + "-hostile", tables), runTag + "-hostile")) {
             err.printf(Locale.ROOT, "opening %,d hostile connections (%s)%n", hostile.total(), hostileText);
             senders.start(hostile, waitForTargetMillis);
             err.printf(Locale.ROOT, "run under attack (tag %s)%n", runTag);
-            RunReport attacked = measure(t, pid, runTag, tables, clickHouse, fake);
+            RunReport attacked = measure(t, pids, runTag, tables, clickHouse, fake);
             return new TargetOutcome(clean, attacked, hostileText, senders.lines(), senders.toJson());
         }
     }
 
     /** One measured phase: the load, the target's and this process's CPU and memory, and delivery verification. */
-    private RunReport measure(Target t, Long pid, String runTag, List<String> tables, ClickHouseHttp clickHouse,
-            FakeClickHouse fake) throws Exception {
+    private RunReport measure(List<Target> t, List<Long> pids, String runTag, List<String> tables,
+            ClickHouseHttp clickHouse, FakeClickHouse fake) throws Exception {
         Workload workload = workload(runTag, tables);
-        ProcSampler sampler = pid == null ? null : ProcSampler.of(pid);
+        List<ProcSampler> samplers = pids.stream().map(pid -> pid == null ? null : ProcSampler.of(pid)).toList();
         ProcSampler self = Files.isDirectory(Path.of("/proc/self")) ? ProcSampler.of(ProcessHandle.current().pid()) : null;
-        Stats stats = new Stats(tables.size());
-        double seconds = phase(t, workload, stats, durationMillis, maxRequests, idle, true, sampler, self);
+        List<ProcSampler> processes = new ArrayList<>(samplers);   // the first destination's is shown while running
+        processes.add(self);
+        Stats stats = new Stats(tables.size(), t.size());
+        double seconds = phase(t, workload, stats, durationMillis, maxRequests, idle, true,
+                processes.toArray(ProcSampler[]::new));
+        // Every destination inserts into the same tables: the run is verified as a whole, under its one tag.
         List<Verifier.TableCount> verification = clickHouse == null ? null
                 : new Verifier(clickHouse).verify(workload, stats, verifyWaitMillis);
-        return new RunReport(describe(t, runTag, tables), seconds, stats, sampler, self, verification, fake);
+        if (t.size() == 1) {
+            return new RunReport(describe(t, runTag, tables), seconds, stats, samplers.get(0), self, verification, fake);
+        }
+        List<RunReport> destinations = IntStream.range(0, t.size())
+                .mapToObj(d -> RunReport.destination(t.get(d), seconds, stats.destination(d), samplers.get(d))).toList();
+        return new RunReport(describe(t, runTag, tables), seconds, stats, null, self, verification, fake, destinations);
     }
 
     private void writeJson(Map<String, Object> m) throws IOException {
@@ -320,7 +341,7 @@ public final class LoadtestMain implements Callable<Integer> {
      * printing progress each second if {@code live}, samples the processes once more (the first is the target, shown
      * in the progress line) and closes every connection. Returns the seconds the active hosts ran.
      */
-    private double phase(Target t, Workload workload, Stats stats, long millis, long requests, int idleCount,
+    private double phase(List<Target> t, Workload workload, Stats stats, long millis, long requests, int idleCount,
             boolean live, ProcSampler... processes) throws InterruptedException {
         boolean terminal = err == System.err && System.console() != null;
         try (LoadRun load = new LoadRun(t, workload, stats, rate, requests, requestTimeoutMillis,
@@ -368,17 +389,27 @@ public final class LoadtestMain implements Callable<Integer> {
         }
     }
 
-    /** The targets, {@code --target} first, each checked against the options that only some kinds of target take. */
-    private List<Target> validate() {
-        if (target == null) {
+    /**
+     * The targets, each a list of its destinations: {@code --target}'s first, then each {@code --compare} target's one,
+     * every destination checked against the options that only some kinds of target take.
+     */
+    private List<List<Target>> validate() {
+        if (target.isEmpty()) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--target is required");
         }
         if (!comparePids.isEmpty() && comparePids.size() != compare.size()
                 || !comparePorts.isEmpty() && comparePorts.size() != compare.size()) {
             throw new IllegalArgumentException("--compare-pid and --compare-port take one value per --compare target");
         }
+        if (!targetPids.isEmpty() && targetPids.size() != target.size()
+                || !targetPorts.isEmpty() && targetPorts.size() != target.size()) {
+            throw new IllegalArgumentException("--target-pid and --target-port take one value per --target destination");
+        }
+        if (hostileText != null && target.size() > 1) {
+            throw new IllegalArgumentException("--hostile takes a --target of one destination");
+        }
         hostile = hostileText == null ? null : HostileSenders.Spec.parse(hostileText);
-        List<Target> targets = new ArrayList<>();
+        List<Target> all = new ArrayList<>();
         for (String text : concat(target, compare)) {
             Target t = Target.parse(text);
             if (format == RowFormat.JSONEACHROW && t.kind() != Target.Kind.HTTP) {
@@ -393,8 +424,10 @@ public final class LoadtestMain implements Callable<Integer> {
             if (hostile != null) {
                 HostileSenders.requireSupported(t);
             }
-            targets.add(t);
+            all.add(t);
         }
+        List<List<Target>> targets = new ArrayList<>(List.of(all.subList(0, target.size())));
+        all.subList(target.size(), all.size()).forEach(t -> targets.add(List.of(t)));
         if (selectShare < 0 || selectShare > 1 || connections < 1 || rowsPerRequest < 1 || idle < 0 || tableCount < 1) {
             throw new IllegalArgumentException("out of range: need connections >= 1, rows-per-request >= 1, tables >= 1, "
                     + "idle >= 0 and 0 <= select-share <= 1");
@@ -405,8 +438,8 @@ public final class LoadtestMain implements Callable<Integer> {
         return targets;
     }
 
-    private static List<String> concat(String first, List<String> rest) {
-        List<String> all = new ArrayList<>(List.of(first));
+    private static List<String> concat(List<String> first, List<String> rest) {
+        List<String> all = new ArrayList<>(first);
         all.addAll(rest);
         return all;
     }
@@ -452,10 +485,10 @@ public final class LoadtestMain implements Callable<Integer> {
         }
     }
 
-    /** The PID to sample for target {@code index} (0: {@code --target}, then each {@code --compare}), or null. */
-    private Long pidToSample(int index) throws IOException {
-        Long pid = index == 0 ? targetPid : comparePids.isEmpty() ? null : comparePids.get(index - 1);
-        Integer port = index == 0 ? targetPort : comparePorts.isEmpty() ? null : comparePorts.get(index - 1);
+    /** The PID to sample for entry {@code index} of a PID and a port list (either may be empty), or null. */
+    private static Long pidToSample(List<Long> pids, List<Integer> ports, int index) throws IOException {
+        Long pid = pids.isEmpty() ? null : pids.get(index);
+        Integer port = ports.isEmpty() ? null : ports.get(index);
         if (pid == null && port != null) {
             OptionalLong found = ProcSampler.pidListeningOn(Path.of("/proc"), port);
             if (found.isEmpty()) {
@@ -466,9 +499,14 @@ public final class LoadtestMain implements Callable<Integer> {
         return pid;
     }
 
-    private Map<String, Object> describe(Target t, String runTag, List<String> tables) {
+    /** A target's destinations as given: comma-separated. */
+    private static String name(List<Target> destinations) {
+        return String.join(",", destinations.stream().map(Target::toString).toList());
+    }
+
+    private Map<String, Object> describe(List<Target> t, String runTag, List<String> tables) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("target", t.toString());
+        m.put("target", name(t));
         m.put("preset", preset == null ? null : preset.cliName());
         m.put("tag", runTag);
         m.put("connections", (long) connections);

@@ -18,6 +18,8 @@ abstract class RequestLoop extends ChannelInboundHandlerAdapter {
 
     protected final LoadRun run;
     protected final SimulatedHost host;
+    /** The counters of this connection's destination (which count in the run's totals too). */
+    protected final Stats stats;
     private ChannelHandlerContext ctx;
     private Pending pending;
     private ScheduledFuture<?> timeout;
@@ -27,6 +29,7 @@ abstract class RequestLoop extends ChannelInboundHandlerAdapter {
     RequestLoop(LoadRun run, SimulatedHost host) {
         this.run = run;
         this.host = host;
+        this.stats = run.stats(host);
     }
 
     /** Writes an INSERT of {@code body} (ownership passes) into {@code table}. */
@@ -58,9 +61,9 @@ abstract class RequestLoop extends ChannelInboundHandlerAdapter {
         if (!ok) {
             failed(p, error);
         } else if (p.rows != null) {
-            run.stats().insertAcked(p.table, p.rows.count(), micros);
+            stats.insertAcked(p.table, p.rows.count(), micros);
         } else {
-            run.stats().selectAnswered(micros);
+            stats.selectAnswered(micros);
         }
         next();
     }
@@ -124,9 +127,9 @@ abstract class RequestLoop extends ChannelInboundHandlerAdapter {
 
     private void failed(Pending p, String error) {
         if (p.rows != null) {
-            run.stats().insertFailed(p.table, p.rows, error);
+            stats.insertFailed(p.table, p.rows, error);
         } else {
-            run.stats().error(error);
+            stats.error(error);
         }
     }
 

@@ -15,6 +15,7 @@ final class RunReport {
     private final ProcSampler harness;
     private final List<Verifier.TableCount> verification;
     private final FakeClickHouse fake;
+    private final List<RunReport> destinations;
 
     /**
      * @param run what was run (target, preset, options), shown as given
@@ -25,6 +26,15 @@ final class RunReport {
      */
     RunReport(Map<String, Object> run, double seconds, Stats stats, ProcSampler target, ProcSampler harness,
             List<Verifier.TableCount> verification, FakeClickHouse fake) {
+        this(run, seconds, stats, target, harness, verification, fake, List.of());
+    }
+
+    /**
+     * @param target with several destinations, null: each destination's process is sampled on its own
+     * @param destinations with several destinations, each one's share of the run ({@link #destination}); else empty
+     */
+    RunReport(Map<String, Object> run, double seconds, Stats stats, ProcSampler target, ProcSampler harness,
+            List<Verifier.TableCount> verification, FakeClickHouse fake, List<RunReport> destinations) {
         this.run = run;
         this.seconds = seconds;
         this.stats = stats;
@@ -32,6 +42,12 @@ final class RunReport {
         this.harness = harness;
         this.verification = verification;
         this.fake = fake;
+        this.destinations = destinations;
+    }
+
+    /** One destination's share of a run: its own counters and sampled process, the run's duration. */
+    static RunReport destination(Target destination, double seconds, Stats stats, ProcSampler process) {
+        return new RunReport(Map.of("target", destination.toString()), seconds, stats, process, null, null, null);
     }
 
     String target() {
@@ -103,6 +119,9 @@ final class RunReport {
             t.put("final_rss_mib", target.rssKib() / 1024.0);
             m.put("target", t);
         }
+        if (!destinations.isEmpty()) {
+            m.put("destinations", destinations.stream().map(RunReport::destinationJson).toList());
+        }
         if (harness != null) {
             m.put("harness_cpu_seconds", harness.cpuSeconds());
         }
@@ -131,6 +150,21 @@ final class RunReport {
             m.put("verification", tables);
             m.put("lost_rows", lostRows());
         }
+        return m;
+    }
+
+    private Map<String, Object> destinationJson() {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("target", target());
+        m.put("requests_ok", stats.requests());
+        m.put("requests_per_second", requestsPerSecond());
+        m.put("rows_acked", stats.rowsAcked());
+        m.put("rows_per_second", rowsPerSecond());
+        m.put("errors", stats.errors());
+        m.put("insert_latency_ms", latency(stats.insertLatency));
+        m.put("pid", target == null ? null : target.pid());
+        m.put("cpu_microseconds_per_request", cpuMicrosPerRequest());
+        m.put("peak_rss_mib", peakRssMib());
         return m;
     }
 
@@ -174,6 +208,16 @@ final class RunReport {
                     fake.inserts(), fake.insertedBytes() / 1048576.0, fake.peakInsertsInFlight()));
         }
         stats.errorsByMessage().forEach((message, n) -> line(b, "error", fmt("%,d x %s", n, message)));
+        if (!destinations.isEmpty()) {
+            b.append(fmt("%n%-36s %12s %12s %8s %9s %9s %10s %9s%n", "destination", "requests/s", "rows/s", "errors",
+                    "p50 ms", "p99 ms", "cpu us/req", "rss MiB"));
+            for (RunReport d : destinations) {
+                b.append(fmt("%-36s %,12.0f %,12.0f %,8d %9.2f %9.2f %10s %9s%n", d.target(), d.requestsPerSecond(),
+                        d.rowsPerSecond(), d.stats.errors(), d.insertLatencyMillis(0.5), d.insertLatencyMillis(0.99),
+                        d.cpuMicrosPerRequest() == null ? "-" : fmt("%.1f", d.cpuMicrosPerRequest()),
+                        d.peakRssMib() == null ? "-" : fmt("%.1f", d.peakRssMib())));
+            }
+        }
         if (verification != null) {
             b.append(fmt("%n%-36s %11s %11s %11s %11s %15s %10s %10s%n", "table", "acked", "unacked", "landed",
                     "unique", "unacked landed", "lost", "duplicated"));

@@ -10,7 +10,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.stream.IntStream;
 
-/** Counters shared by all connections of a run. */
+/**
+ * Counters shared by all connections of a run. A run with several destinations also keeps one child per destination:
+ * what a child records counts in the run's totals too, so the verifier and the totals read the parent alone.
+ */
 final class Stats {
     /** Distinct error messages kept; later new ones are counted under {@link #OTHER}. */
     private static final int MAX_MESSAGES = 100;
@@ -30,11 +33,32 @@ final class Stats {
     private final List<Queue<SeqRange>> failedRanges;
     private final AtomicInteger failedRangeCount = new AtomicInteger();
     private final Map<String, LongAdder> errorsByMessage = new ConcurrentHashMap<>();
+    /** The run's totals this destination's counts go to as well; null for the totals themselves. */
+    private final Stats total;
+    private final List<Stats> destinations;
 
     Stats(int tables) {
+        this(tables, 1);
+    }
+
+    /** The totals of a run that spreads its connections over {@code destinations} destinations. */
+    Stats(int tables, int destinations) {
+        this(tables, null, destinations);
+    }
+
+    private Stats(int tables, Stats total, int destinations) {
+        this.total = total;
         rowsAcked = adders(tables);
         rowsUnacked = adders(tables);
         failedRanges = IntStream.range(0, tables).<Queue<SeqRange>>mapToObj(i -> new ConcurrentLinkedQueue<>()).toList();
+        // One destination needs no children: its counts are the totals, recorded once.
+        this.destinations = destinations == 1 ? List.of(this)
+                : IntStream.range(0, destinations).mapToObj(i -> new Stats(tables, this, 1)).toList();
+    }
+
+    /** The counters of destination {@code index}; the totals themselves when there is one destination. */
+    Stats destination(int index) {
+        return destinations.get(index);
     }
 
     private static LongAdder[] adders(int n) {
@@ -48,10 +72,16 @@ final class Stats {
     void insertAcked(int table, int rows, long micros) {
         rowsAcked[table].add(rows);
         insertLatency.record(micros);
+        if (total != null) {
+            total.insertAcked(table, rows, micros);
+        }
     }
 
     void selectAnswered(long micros) {
         selectLatency.record(micros);
+        if (total != null) {
+            total.selectAnswered(micros);
+        }
     }
 
     /** An insert that failed or got no answer: its rows may or may not have landed. */
@@ -60,11 +90,21 @@ final class Stats {
         if (failedRangeCount.getAndIncrement() < MAX_FAILED_RANGES) {
             failedRanges.get(table).add(rows);
         }
-        error(message);
+        countError(message);
+        if (total != null) {
+            total.insertFailed(table, rows, message);
+        }
     }
 
     /** A failure without rows: a SELECT, a connection. */
     void error(String message) {
+        countError(message);
+        if (total != null) {
+            total.error(message);
+        }
+    }
+
+    private void countError(String message) {
         errors.increment();
         LongAdder counter = errorsByMessage.get(message);
         if (counter == null) {

@@ -19,8 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code --compare} against real targets: two aggregators (in this JVM) in front of the real ClickHouse take the same
  * load in one invocation. Each target's run must be verified on its own — its rows under its own tag, all landed —
- * and the report must put the figures side by side with their ratios. Figures and ratios are not judged: they are
- * timings.
+ * and the report must put the figures side by side with their ratios. The same two aggregators also take one run's
+ * load at once, as the destinations of one {@code --target}. Figures and ratios are not judged: they are timings.
  */
 class CompareOnRealTargetsTest {
     private static final ClickHouseServer CLICKHOUSE = ClickHouseServer.shared();
@@ -100,6 +100,44 @@ class CompareOnRealTargetsTest {
         String out = harness.output();
         assertEquals(2, out.split("good senders under attack", -1).length - 1, out);
         assertTrue(out.contains("attacked / clean"), out);
+    }
+
+    @Test
+    void destinationsOfOneTargetShareItsLoadAndAreEachReported() throws Exception {
+        String table = CLICKHOUSE.createTable("lt_destinations", RowGenerator.COLUMNS_DDL);
+        String firstUrl = "kitten://127.0.0.1:" + first.port();
+        String secondUrl = "kitten://127.0.0.1:" + second.port();
+        int exit = harness.run("-t", firstUrl + "," + secondUrl, "--table", table, "-c", "4", "--idle", "2", "-r", "5",
+                "-n", "60", "--target-port", first.port() + "," + second.port());
+
+        assertEquals(0, exit, harness.output());
+        JsonReport json = harness.report();
+        // The totals first, then each destination's share.
+        List<Long> requests = json.numbers("requests_ok");
+        assertEquals(3, requests.size(), json::toString);
+        assertEquals(60L, requests.get(0), json::toString);
+        assertTrue(requests.get(1) > 0 && requests.get(2) > 0, "both destinations took requests: " + json);
+        assertEquals(60L, requests.get(1) + requests.get(2), json::toString);
+        assertEquals(List.of(300L, 300L), List.of(json.number("rows_acked"), json.number("landed")), json::toString);
+        assertEquals(0, json.number("lost_rows"), json::toString);
+        assertEquals(0, json.number("duplicated"), json::toString);
+        assertEquals(300, CLICKHOUSE.count(table));
+        JsonReport destinations = json.from("destinations");
+        assertTrue(destinations.toString().contains("\"target\": \"" + secondUrl + "\""), json::toString);
+        assertEquals(2, destinations.numbers("pid").size(), "each destination was sampled: " + json);
+
+        String out = harness.output();
+        assertTrue(out.contains("verification: every acked row landed"), out);
+        for (String url : List.of(firstUrl, secondUrl)) {
+            assertTrue(out.lines().anyMatch(l -> l.startsWith(url + " ")), "a line per destination: " + out);
+        }
+    }
+
+    @Test
+    void destinationsToSampleComeOnePerDestination() {
+        int exit = harness.run("-t", "kitten://127.0.0.1:" + first.port() + ",kitten://127.0.0.1:" + second.port(),
+                "--table", "default.unused", "-n", "1", "--target-port", String.valueOf(first.port()));
+        assertEquals(LoadtestMain.EXIT_SETUP, exit);
     }
 
     /** The port of each target that the ratios compare the first one with. */
