@@ -10,8 +10,10 @@
  *       {@code --max-readers} connections read a large request at once; the others keep auto-read off, so their
  *       bytes wait in the kernel.</li>
  *   <li>{@link io.catflap.aggregator.batch}: a request's rows are copied once into the open {@code TableBatch} of
- *       their {@code BatchKey} (credentials, table, columns, format, settings), sealed at {@code --batch-bytes} or
- *       {@code --flush-interval}. {@code BatchMemory} bounds the bytes held; past it no read permit is granted.</li>
+ *       their {@code BatchKey} (credentials, table, columns, format, settings), sealed when the key has no insert
+ *       in flight and its flush gap passed ({@code SealPolicy}), when full ({@code --batch-bytes}), or at
+ *       {@code --flush-interval}. {@code BatchMemory} bounds the bytes held; past it no read permit is
+ *       granted.</li>
  *   <li>{@link io.catflap.aggregator.upstream}: sealed batches become {@code UpstreamInsert}s on the insert
  *       {@code UpstreamPool} (at most {@code --max-inserts}); {@code ErrorPolicy}, one table of ClickHouse's
  *       codes, tells data errors (split the batch, so only the bad sender gets the error) from transient ones
