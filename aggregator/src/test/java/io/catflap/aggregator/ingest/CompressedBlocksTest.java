@@ -9,7 +9,6 @@ import io.catflap.aggregator.CompressedBodies;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.CompositeByteBuf;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
 import java.util.Random;
@@ -35,16 +34,7 @@ class CompressedBlocksTest {
 
     /** Feeds {@code body} in chunks of {@code step} bytes; the decompressed bytes. */
     private byte[] decode(byte[] body, int step) throws BodyDecoder.Failure {
-        CompositeByteBuf all = Unpooled.compositeBuffer(Integer.MAX_VALUE);
-        try {
-            for (int at = 0; at < body.length; at += step) {
-                int n = Math.min(step, body.length - at);
-                all.addComponent(true, decoder.decode(Unpooled.copiedBuffer(body, at, n), at + n == body.length));
-            }
-            return ByteBufUtil.getBytes(all);
-        } finally {
-            all.release();
-        }
+        return BodyDecoderFeed.feed(decoder, body, () -> step);
     }
 
     @Test
@@ -58,14 +48,7 @@ class CompressedBlocksTest {
         assertArrayEquals(raw, decode(body, 1));
         CompressedBlocks.Decoder again = new CompressedBlocks.Decoder(LIMIT, ByteBufAllocator.DEFAULT);
         Random random = new Random(7);
-        CompositeByteBuf all = Unpooled.compositeBuffer(Integer.MAX_VALUE);
-        for (int at = 0; at < body.length; ) {
-            int n = Math.min(1 + random.nextInt(3000), body.length - at);
-            all.addComponent(true, again.decode(Unpooled.copiedBuffer(body, at, n), at + n == body.length));
-            at += n;
-        }
-        assertArrayEquals(raw, ByteBufUtil.getBytes(all));
-        all.release();
+        assertArrayEquals(raw, BodyDecoderFeed.feed(again, body, () -> 1 + random.nextInt(3000)));
         again.close();
     }
 

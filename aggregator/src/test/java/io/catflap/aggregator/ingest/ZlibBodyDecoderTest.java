@@ -6,9 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import io.catflap.aggregator.CompressedBodies;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.CompositeByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.compression.ZlibWrapper;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -27,16 +24,7 @@ class ZlibBodyDecoderTest {
 
     private byte[] decode(ZlibWrapper wrapper, byte[] body, int step) throws BodyDecoder.Failure {
         decoder = new ZlibBodyDecoder(wrapper, LIMIT, ByteBufAllocator.DEFAULT);
-        CompositeByteBuf all = Unpooled.compositeBuffer(Integer.MAX_VALUE);
-        try {
-            for (int at = 0; at < body.length; at += step) {
-                int n = Math.min(step, body.length - at);
-                all.addComponent(true, decoder.decode(Unpooled.copiedBuffer(body, at, n), at + n == body.length));
-            }
-            return ByteBufUtil.getBytes(all);
-        } finally {
-            all.release();
-        }
+        return BodyDecoderFeed.feed(decoder, body, () -> step);
     }
 
     private static byte[] rows() {
