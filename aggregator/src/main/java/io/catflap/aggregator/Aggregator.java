@@ -8,6 +8,7 @@ import io.catflap.aggregator.ingest.AccessPolicy;
 import io.catflap.aggregator.ingest.BadRequests;
 import io.catflap.aggregator.ingest.DedupWindow;
 import io.catflap.aggregator.ingest.Ingest;
+import io.catflap.aggregator.ingest.PipelineShare;
 import io.catflap.aggregator.ingest.Pipelines;
 import io.catflap.aggregator.ingest.ReadDeadlineHandler;
 import io.catflap.aggregator.ingest.ReadGate;
@@ -114,6 +115,10 @@ public final class Aggregator implements AutoCloseable {
                 config.batchBytes(), () -> new SelectProxyHandler(selects));
         Gauge.builder("catflap.connections.open", connections, ChannelGroup::size)
                 .description("Client connections open on the data port").register(registry);
+        Gauge.builder("catflap.connections.answering", ingest.pipelineShare(), PipelineShare::answering)
+                .description("Connections with requests whose answers were not written yet").register(registry);
+        Gauge.builder("catflap.connections.pipeline_depth", ingest.pipelineShare(), PipelineShare::depth)
+                .description("Requests one connection may have unanswered now: its fair share").register(registry);
         this.refused = Counter.builder("catflap.connections.refused")
                 .description("Connections closed at once because max-connections were open").register(registry);
         Counter idleClosed = Counter.builder("catflap.connections.idle_closed")

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Connections that stall, send garbage, never finish a handshake, trickle heads or bodies below the minimum rate, or
- * never read their answers (a large SELECT result), all open while good KITTEN and HTTP senders insert into the real ClickHouse: every good
- * row lands exactly once, pings and new handshakes are answered meanwhile, each attacker gets its 408 or its closed
- * connection, and every read permit comes back.
+ * never read their answers (a large SELECT result; KITTEN frames pipelined without end), all open while good KITTEN
+ * and HTTP senders insert into the real ClickHouse: every good row lands exactly once, pings and new handshakes are
+ * answered meanwhile, each attacker gets its 408 or its closed connection, and every read permit comes back.
  */
 class HostileSendersIT {
     private static final int GOOD_KITTEN = 50;
@@ -37,6 +37,8 @@ class HostileSendersIT {
     private static final int REQUESTS = 10;
     private static final int ROWS = 5;
     private static final long DEADLINE_MILLIS = 120_000;
+    /** Ids of the rows that the connections which never read their answers insert. */
+    private static final int FLOOD_IDS = 1_000_000;
 
     private final List<Socket> sockets = new ArrayList<>();
 
@@ -83,6 +85,19 @@ class HostileSendersIT {
             // the server gave up on us, as it should
         }
         return untilClosed(s);
+    }
+
+    /** Handshakes, then writes one-row frames without reading anything until the connection closes. */
+    private static Void flood(Socket s, String table, int firstId) {
+        try {
+            OutputStream out = s.getOutputStream();
+            KittenStreams.writeHandshake(out, null);
+            for (int id = firstId; ; id++) {
+                out.write(frame(table + "(id)", "(" + id + ")"));
+            }
+        } catch (IOException closed) {
+            return null;
+        }
     }
 
     private static byte[] frame(String table, String body) throws IOException {
@@ -164,6 +179,16 @@ class HostileSendersIT {
                         + "GET /ping HTTP/1.1\r\nHost: x\r\n\r\n"));
             }
 
+            // KITTEN frames written back to back, answers never read: no more than a fair share is taken from them
+            List<Socket> flooding = new ArrayList<>();
+            List<Future<?>> flooders = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                int first = FLOOD_IDS + i * 100_000;
+                Socket s = connect(agg);
+                flooding.add(s);
+                flooders.add(pool.submit(() -> flood(s, table, first)));
+            }
+
             List<Future<?>> good = new ArrayList<>();
             for (int sender = 0; sender < GOOD_KITTEN; sender++) {
                 int id = sender;
@@ -212,9 +237,18 @@ class HostileSendersIT {
                 get(agg, f);
             }
             int expected = (GOOD_KITTEN + GOOD_HTTP) * REQUESTS * ROWS;
-            assertEquals(expected, ch.count(table), "every good row landed once");
-            assertEquals(String.valueOf(expected),
-                    ch.query("SELECT uniqExact(id) FROM " + table).strip(), "and no row twice");
+            assertEquals(expected, ch.count(table, "id < " + FLOOD_IDS), "every good row landed once");
+            assertEquals(String.valueOf(expected), ch.query("SELECT uniqExact(id) FROM " + table
+                    + " WHERE id < " + FLOOD_IDS).strip(), "and no row twice");
+            for (Socket s : flooding) {
+                s.close();   // what the server still held of them is dropped (the leak detector watches)
+            }
+            for (Future<?> f : flooders) {
+                get(agg, f);
+            }
+            assertEquals(ch.query("SELECT count() FROM " + table + " WHERE id >= " + FLOOD_IDS).strip(),
+                    ch.query("SELECT uniqExact(id) FROM " + table + " WHERE id >= " + FLOOD_IDS).strip(),
+                    "what the flooders got in, once each");
 
             for (Future<String> f : stallers) {
                 String answer = get(agg, f);
@@ -233,7 +267,7 @@ class HostileSendersIT {
                 String answer = get(agg, f);
                 assertTrue(answer.startsWith("HTTP/1.1 4"), "a 400 or a 408: " + answer);
             }
-            await(() -> counter(agg, "catflap.connections.unwritable_closed") == 20, "non-readers closed");
+            await(() -> counter(agg, "catflap.connections.unwritable_closed") >= 20, "non-readers closed");
             assertTrue(counter(agg, "catflap.requests.read_timeout", "phase", "head") >= 60 + 50 + 5);
             assertTrue(counter(agg, "catflap.requests.read_timeout", "phase", "body") >= 5);
             await(() -> agg.registry().get("catflap.readers.in_use").gauge().value() == 0, "permits back");

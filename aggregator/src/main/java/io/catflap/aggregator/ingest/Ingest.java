@@ -16,14 +16,17 @@ import java.util.function.Supplier;
  * @param inserts       where bodies too large for a batch or not mergeable are streamed
  * @param access        who may do what, on every path
  * @param selectHandler a new handler for everything on HTTP that is not an INSERT, one per connection
+ * @param unanswered    requests handed to batching whose ack has not run yet
+ * @param pipelineShare how deep each connection may pipeline, shared out between them
  */
 public record Ingest(ReadGate gate, Batcher batcher, UpstreamInsert inserts, BadRequests bad, AccessPolicy access,
                      int maxRequestBytes, int batchBytes, Supplier<ChannelHandler> selectHandler,
-                     AtomicInteger unanswered) {
+                     AtomicInteger unanswered, PipelineShare pipelineShare) {
 
     public Ingest(ReadGate gate, Batcher batcher, UpstreamInsert inserts, BadRequests bad, AccessPolicy access,
                   int maxRequestBytes, int batchBytes, Supplier<ChannelHandler> selectHandler) {
-        this(gate, batcher, inserts, bad, access, maxRequestBytes, batchBytes, selectHandler, new AtomicInteger());
+        this(gate, batcher, inserts, bad, access, maxRequestBytes, batchBytes, selectHandler, new AtomicInteger(),
+                new PipelineShare(PipelineShare.DEFAULT_BUDGET));
     }
 
     /**

@@ -91,7 +91,7 @@ public final class Pipelines {
                 .addLast(UnwritableTimeoutHandler.NAME, new UnwritableTimeoutHandler(unwritableTimeoutMillis,
                         unwritableClosed))
                 .addLast("sniffer", new ProtocolSniffer(this))
-                .addLast(PipelineDepthHandler.NAME, new PipelineDepthHandler())
+                .addLast(PipelineDepthHandler.NAME, new PipelineDepthHandler(ingest.pipelineShare()))
                 .addLast(IdleTimeoutHandler.NAME, new IdleTimeoutHandler(idleTimeoutMillis, idleClosed));
     }
 

@@ -143,7 +143,7 @@ class ReadDeadlineHandlerTest {
 
     @Test
     void anHttpSenderTooSlowWithItsHeadGets408WithClickHouseText() {
-        channel(new HttpServerCodec(), new PipelineDepthHandler(), new IdleTimeoutHandler(600_000, Counter.builder("idle").register(registry)));
+        channel(new HttpServerCodec(), new PipelineDepthHandler(new PipelineShare(PipelineShare.DEFAULT_BUDGET)), new IdleTimeoutHandler(600_000, Counter.builder("idle").register(registry)));
         send("POST /?query=INSERT HTTP/1.1\r\nHost: x\r\nCont");
         advance(2 * GRACE_MILLIS);
         ByteBuf out = ch.readOutbound();
@@ -159,7 +159,7 @@ class ReadDeadlineHandlerTest {
 
     @Test
     void anHttpBodyGetsADeadlineOfItsOwnOnceTheHeadIsRead() {
-        channel(new HttpServerCodec(), new PipelineDepthHandler(), new IdleTimeoutHandler(600_000, Counter.builder("idle").register(registry)),
+        channel(new HttpServerCodec(), new PipelineDepthHandler(new PipelineShare(PipelineShare.DEFAULT_BUDGET)), new IdleTimeoutHandler(600_000, Counter.builder("idle").register(registry)),
                 new ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelRead(ChannelHandlerContext ctx, Object msg) {
