@@ -11,6 +11,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.util.ReferenceCountUtil;
+import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -58,16 +59,21 @@ final class HttpSession extends RequestLoop {
     protected void writeInsert(ChannelHandlerContext ctx, int table, ByteBuf body) {
         Workload w = run.workload();
         String uri = target.kind() == Target.Kind.LOCAL
-                ? "/?table=" + ClickHouseHttp.urlEncode(w.tableWithColumns(table))
+                ? "/?table=" + urlEncode(w.tableWithColumns(table))
                         + (w.rows().format() == RowFormat.ROWBINARY ? "&rowbinary=1" : "")
                         + (target.persistent() ? "&persistent=1" : "")
-                : "/?query=" + ClickHouseHttp.urlEncode(w.insertSql(table));
+                : "/?query=" + urlEncode(w.insertSql(table));
         ctx.writeAndFlush(request(HttpMethod.POST, uri, body));
     }
 
     @Override
     protected void writeSelect(ChannelHandlerContext ctx, String sql) {
-        ctx.writeAndFlush(request(HttpMethod.GET, "/?query=" + ClickHouseHttp.urlEncode(sql), Unpooled.EMPTY_BUFFER));
+        ctx.writeAndFlush(request(HttpMethod.GET, "/?query=" + urlEncode(sql), Unpooled.EMPTY_BUFFER));
+    }
+
+    /** A URL-encoded query-string value. */
+    static String urlEncode(String s) {
+        return URLEncoder.encode(s, StandardCharsets.UTF_8);
     }
 
     private FullHttpRequest request(HttpMethod method, String uri, ByteBuf body) {

@@ -1,5 +1,6 @@
 package io.catflap.loadtest;
 
+import com.clickhouse.client.api.Client;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.io.PrintWriter;
@@ -232,14 +233,14 @@ public final class LoadtestMain implements Callable<Integer> {
                 .format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")) + "-" + Integer.toHexString(ThreadLocalRandom.current().nextInt(1 << 16));
         List<String> tables = tableNames();
         boolean withFake = preset != null && preset.startsFakeUpstream;
-        ClickHouseHttp clickHouse = clickhouse == null ? null : new ClickHouseHttp(clickhouse);
-        if (createTables) {
-            for (String table : tables) {
-                clickHouse.query("CREATE TABLE IF NOT EXISTS " + table + " (" + RowGenerator.COLUMNS_DDL
-                        + ") ENGINE = MergeTree ORDER BY (tag, host, seq)");
+        try (Client clickHouse = clickhouse == null ? null : clickHouseClient(clickhouse);
+             FakeClickHouse fake = withFake ? startFake() : null) {
+            if (createTables) {
+                for (String table : tables) {
+                    clickHouse.execute("CREATE TABLE IF NOT EXISTS " + table + " (" + RowGenerator.COLUMNS_DDL
+                            + ") ENGINE = MergeTree ORDER BY (tag, host, seq)").get().close();
+                }
             }
-        }
-        try (FakeClickHouse fake = withFake ? startFake() : null) {
             if (fake != null) {
                 err.println("fake ClickHouse listening on " + fake.url() + ", ingesting " + fakeUpstreamRate + " bytes/s");
             }
@@ -254,7 +255,7 @@ public final class LoadtestMain implements Callable<Integer> {
                 }
                 pids.add(destinationPids);
             }
-            ClickHouseHttp verifyIn = withFake ? null : clickHouse;   // the fake stores nothing
+            Client verifyIn = withFake ? null : clickHouse;   // the fake stores nothing
             boolean comparing = targets.size() > 1;
             List<TargetOutcome> outcomes = new ArrayList<>();
             for (int i = 0; i < targets.size(); i++) {
@@ -284,7 +285,7 @@ public final class LoadtestMain implements Callable<Integer> {
     }
 
     /** One target: its warm-up, then the measured run, or with {@code --hostile} a clean run and a run under attack. */
-    private TargetOutcome runOn(List<Target> t, List<Long> pids, String runTag, List<String> tables, ClickHouseHttp clickHouse,
+    private TargetOutcome runOn(List<Target> t, List<Long> pids, String runTag, List<String> tables, Client clickHouse,
             FakeClickHouse fake) throws Exception {
         if (warmupMillis > 0) {
             err.printf(Locale.ROOT, "warming up for %.1f s (run tag %s-warmup, not counted)%n", warmupMillis / 1000.0, runTag);
@@ -306,7 +307,7 @@ public final class LoadtestMain implements Callable<Integer> {
 
     /** One measured phase: the load, the target's and this process's CPU and memory, and delivery verification. */
     private RunReport measure(List<Target> t, List<Long> pids, String runTag, List<String> tables,
-            ClickHouseHttp clickHouse, FakeClickHouse fake) throws Exception {
+            Client clickHouse, FakeClickHouse fake) throws Exception {
         Workload workload = workload(runTag, tables);
         List<ProcSampler> samplers = pids.stream().map(pid -> pid == null ? null : ProcSampler.of(pid)).toList();
         ProcSampler self = Files.isDirectory(Path.of("/proc/self")) ? ProcSampler.of(ProcessHandle.current().pid()) : null;
@@ -324,6 +325,22 @@ public final class LoadtestMain implements Callable<Integer> {
         List<RunReport> destinations = IntStream.range(0, t.size())
                 .mapToObj(d -> RunReport.destination(t.get(d), seconds, stats.destination(d), samplers.get(d))).toList();
         return new RunReport(describe(t, runTag, tables), seconds, stats, null, self, verification, fake, destinations);
+    }
+
+    /**
+     * clickhouse-java's client towards {@code --clickhouse}, for DDL and verification, with the URL's user info as its
+     * credentials. Answers uncompressed: ClickHouse 18.16 answers compress=1 with an empty body.
+     */
+    private static Client clickHouseClient(URI url) {
+        String userInfo = url.getUserInfo() == null ? "default:" : url.getUserInfo();
+        int colon = userInfo.indexOf(':');
+        return new Client.Builder()
+                .addEndpoint(url.getScheme() + "://" + url.getHost() + ":" + (url.getPort() != -1 ? url.getPort()
+                        : "https".equals(url.getScheme()) ? 8443 : 8123))
+                .setUsername(colon < 0 ? userInfo : userInfo.substring(0, colon))
+                .setPassword(colon < 0 ? "" : userInfo.substring(colon + 1))
+                .compressServerResponse(false)
+                .build();
     }
 
     private void writeJson(Map<String, Object> m) throws IOException {

@@ -1,6 +1,10 @@
 package io.catflap.loadtest;
 
-import java.io.IOException;
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.query.QueryResponse;
+import com.clickhouse.client.api.query.QuerySettings;
+import com.clickhouse.data.ClickHouseFormat;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -35,9 +39,9 @@ final class Verifier {
         }
     }
 
-    private final ClickHouseHttp clickHouse;
+    private final Client clickHouse;
 
-    Verifier(ClickHouseHttp clickHouse) {
+    Verifier(Client clickHouse) {
         this.clickHouse = clickHouse;
     }
 
@@ -45,7 +49,7 @@ final class Verifier {
      * Counts every table, polling until no acked row is missing or {@code waitMillis} passed: a target that acks on
      * receipt (the client daemon's in-memory mode) delivers its rows a little later.
      */
-    List<TableCount> verify(Workload workload, Stats stats, long waitMillis) throws IOException, InterruptedException {
+    List<TableCount> verify(Workload workload, Stats stats, long waitMillis) throws Exception {
         long deadline = System.nanoTime() + waitMillis * 1_000_000;
         while (true) {
             List<TableCount> counts = count(workload, stats);
@@ -57,7 +61,7 @@ final class Verifier {
         }
     }
 
-    private List<TableCount> count(Workload workload, Stats stats) throws IOException {
+    private List<TableCount> count(Workload workload, Stats stats) throws Exception {
         List<TableCount> counts = new ArrayList<>();
         for (int i = 0; i < workload.tables().size(); i++) {
             String table = workload.tables().get(i);
@@ -75,8 +79,12 @@ final class Verifier {
         return counts;
     }
 
-    private String query(String select, String table, String tag, String condition) throws IOException {
-        return clickHouse.query(select + " FROM " + table + " WHERE tag = " + SqlText.quote(tag) + " AND ("
-                + condition + ") FORMAT TSV").trim();
+    /** The answer as TabSeparated text: client-v2's default, RowBinaryWithNamesAndTypes, is newer than 18.16. */
+    private String query(String select, String table, String tag, String condition) throws Exception {
+        String sql = select + " FROM " + table + " WHERE tag = " + SqlText.quote(tag) + " AND (" + condition + ")";
+        try (QueryResponse r = clickHouse.query(sql, new QuerySettings().setFormat(ClickHouseFormat.TabSeparated))
+                .get()) {
+            return new String(r.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        }
     }
 }

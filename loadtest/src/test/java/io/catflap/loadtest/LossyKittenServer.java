@@ -108,7 +108,7 @@ final class LossyKittenServer implements AutoCloseable {
                 return;
             }
             String sql = TableSpec.parse(frame.table()).insertInto() + " FORMAT " + (frame.rowBinary() ? "RowBinary" : "Values");
-            HttpRequest insert = HttpRequest.newBuilder(clickHouse.resolve("/?query=" + ClickHouseHttp.urlEncode(sql)))
+            HttpRequest insert = HttpRequest.newBuilder(clickHouse.resolve("/?query=" + HttpSession.urlEncode(sql)))
                     .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofByteArray(rows(frame))).build();
             http.sendAsync(insert, HttpResponse.BodyHandlers.ofString()).whenComplete((response, error) ->
                     ctx.writeAndFlush(error == null && response.statusCode() == 200

@@ -70,7 +70,7 @@ class RowGeneratorTest {
         }
         Workload w = new Workload(g, List.of(table), 250, 0, TAG);
         HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(server.httpUrl() + "/?query=" + ClickHouseHttp.urlEncode(w.insertSql(0))))
+                HttpRequest.newBuilder(URI.create(server.httpUrl() + "/?query=" + HttpSession.urlEncode(w.insertSql(0))))
                         .timeout(Duration.ofSeconds(60)).POST(HttpRequest.BodyPublishers.ofByteArray(bytes)).build(),
                 HttpResponse.BodyHandlers.ofString());
         assertEquals(200, response.statusCode(), response.body());

@@ -1,16 +1,17 @@
 package io.catflap.testkit;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.ServerException;
+import com.clickhouse.client.api.query.QueryResponse;
+import com.clickhouse.client.api.query.QuerySettings;
+import com.clickhouse.data.ClickHouseFormat;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Base64;
+import java.time.temporal.ChronoUnit;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Assumptions;
@@ -18,7 +19,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real ClickHouse server for integration tests, reached over its HTTP interface.
+ * A real ClickHouse server for integration tests, reached over its HTTP interface through one clickhouse-java
+ * client-v2 {@link Client} per server, closed when the JVM exits.
  *
  * <p>{@link #shared()} picks, once per JVM: the server at {@code CLICKHOUSE_URL} if that variable is set; else a
  * Testcontainers container when a Docker engine answers; else the local {@code clickhouse-server} binary started in
@@ -44,9 +46,7 @@ public final class ClickHouseServer {
 
     private final URI httpUrl;
     private final URI httpsUrl;
-    private final URI endpoint;
-    private final String authorization;
-    private final HttpClient http;
+    private final Client client;
     private final String version;
 
     ClickHouseServer(URI httpUrl) {
@@ -56,15 +56,18 @@ public final class ClickHouseServer {
     private ClickHouseServer(URI httpUrl, URI httpsUrl) {
         this.httpUrl = httpUrl;
         this.httpsUrl = httpsUrl;
-        // Credentials travel in a header; the request URI carries none.
-        this.endpoint = URI.create(httpUrl.getScheme() + "://" + httpUrl.getRawAuthority()
-                .substring(httpUrl.getRawAuthority().lastIndexOf('@') + 1) + "/");
-        this.authorization = httpUrl.getRawUserInfo() == null ? null : "Basic " + Base64.getEncoder()
-                .encodeToString(httpUrl.getUserInfo().getBytes(StandardCharsets.UTF_8));
-        this.http = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(10))
+        String userInfo = httpUrl.getUserInfo() == null ? "default:" : httpUrl.getUserInfo();
+        int colon = userInfo.indexOf(':');
+        this.client = new Client.Builder()
+                .addEndpoint(httpUrl.getScheme() + "://" + httpUrl.getHost() + ":" + httpPort())
+                .setUsername(colon < 0 ? userInfo : userInfo.substring(0, colon))
+                .setPassword(colon < 0 ? "" : userInfo.substring(colon + 1))
+                // 18.16 answers compress=1 queries with an empty body (CLICKHOUSE.md)
+                .compressServerResponse(false)
+                .setConnectTimeout(10, ChronoUnit.SECONDS)
+                .setSocketTimeout(QUERY_TIMEOUT.toMillis(), ChronoUnit.MILLIS)
                 .build();
+        stopAtExit(client);
         this.version = query("SELECT version() FORMAT TSV").strip();
     }
 
@@ -185,26 +188,23 @@ public final class ClickHouseServer {
      * @throws IllegalStateException with ClickHouse's error text if the server answers anything but 200
      */
     public String query(String sql) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(endpoint)
-                .timeout(QUERY_TIMEOUT)
-                .POST(HttpRequest.BodyPublishers.ofString(sql, StandardCharsets.UTF_8));
-        if (authorization != null) {
-            request.header("Authorization", authorization);
-        }
-        HttpResponse<String> response;
-        try {
-            response = http.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("ClickHouse at " + httpUrl + " unreachable for: " + sql, e);
+        // TabSeparated unless the query says otherwise: client-v2's default, RowBinaryWithNamesAndTypes, is newer
+        // than 18.16.
+        QuerySettings settings = new QuerySettings().setFormat(ClickHouseFormat.TabSeparated);
+        try (QueryResponse response = client.query(sql, settings).get()) {
+            return new String(response.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted during: " + sql, e);
+        } catch (Exception e) {
+            // Without async requests client-v2 throws on the calling thread; a failed future is unwrapped alike.
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof ServerException se) {
+                throw new IllegalStateException("ClickHouse answered HTTP " + se.getTransportProtocolCode() + " to: "
+                        + sql + "\n" + se.getMessage().strip(), se);
+            }
+            throw new IllegalStateException("ClickHouse at " + httpUrl + " failed for: " + sql, cause);
         }
-        if (response.statusCode() != 200) {
-            throw new IllegalStateException("ClickHouse answered HTTP " + response.statusCode() + " to: " + sql
-                    + "\n" + response.body().strip());
-        }
-        return response.body();
     }
 
     /** Runs a statement that returns nothing of interest (DDL, SYSTEM ...). */
