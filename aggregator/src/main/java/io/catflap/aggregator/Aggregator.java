@@ -18,6 +18,7 @@ import io.catflap.aggregator.upstream.ActivePartsReader;
 import io.catflap.aggregator.upstream.QueryKiller;
 import io.catflap.aggregator.tls.TlsContext;
 import io.catflap.aggregator.upstream.ServerVersionProbe;
+import io.catflap.aggregator.upstream.SplitBudget;
 import io.catflap.aggregator.upstream.TableEngines;
 import io.catflap.aggregator.upstream.TableLayouts;
 import io.catflap.aggregator.upstream.UpstreamExchange;
@@ -92,7 +93,8 @@ public final class Aggregator implements AutoCloseable {
         version.version();
         TrackedTables tracked = new TrackedTables(config.maxTrackedTables(), registry);
         this.inserts = new UpstreamInsert(http, version, new TableEngines(http, config.user(), config.password()),
-                config.user(), config.password(), config.retryDeadlineMillis(), group, registry, tracked);
+                config.user(), config.password(), config.retryDeadlineMillis(), group, registry, tracked,
+                new SplitBudget(config.maxSplitInserts(), System::nanoTime));
         BatchMemory memory = new BatchMemory(config.maxBatchMemory());
         this.parts = new ActivePartsReader(http, config.user(), config.password());
         parts.start(group.next());
