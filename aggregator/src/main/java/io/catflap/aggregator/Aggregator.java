@@ -9,6 +9,7 @@ import io.catflap.aggregator.ingest.BadRequests;
 import io.catflap.aggregator.ingest.DedupWindow;
 import io.catflap.aggregator.ingest.Ingest;
 import io.catflap.aggregator.ingest.Pipelines;
+import io.catflap.aggregator.ingest.Quarantine;
 import io.catflap.aggregator.ingest.ReadDeadlineHandler;
 import io.catflap.aggregator.ingest.ReadGate;
 import io.catflap.aggregator.ingest.TokenFile;
@@ -113,7 +114,8 @@ public final class Aggregator implements AutoCloseable {
         BadRequests bad = new BadRequests(registry);
         AccessPolicy access = new AccessPolicy(config.tokens(), config.user(), config.password());
         this.ingest = new Ingest(gate, batcher, inserts, bad, access, config.maxRequestBytes(),
-                config.batchBytes(), () -> new SelectProxyHandler(selects));
+                config.batchBytes(), () -> new SelectProxyHandler(selects),
+                new Quarantine(config.quarantineMillis(), System::nanoTime, registry), registry);
         Gauge.builder("catflap.connections.open", connections, ChannelGroup::size)
                 .description("Client connections open on the data port").register(registry);
         this.refused = Counter.builder("catflap.connections.refused")
