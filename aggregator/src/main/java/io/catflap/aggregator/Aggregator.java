@@ -10,6 +10,7 @@ import io.catflap.aggregator.ingest.DedupWindow;
 import io.catflap.aggregator.ingest.Ingest;
 import io.catflap.aggregator.ingest.PipelineShare;
 import io.catflap.aggregator.ingest.Pipelines;
+import io.catflap.aggregator.ingest.Quarantine;
 import io.catflap.aggregator.ingest.ReadDeadlineHandler;
 import io.catflap.aggregator.ingest.ReadGate;
 import io.catflap.aggregator.ingest.TokenFile;
@@ -19,6 +20,7 @@ import io.catflap.aggregator.upstream.ActivePartsReader;
 import io.catflap.aggregator.upstream.QueryKiller;
 import io.catflap.aggregator.tls.TlsContext;
 import io.catflap.aggregator.upstream.ServerVersionProbe;
+import io.catflap.aggregator.upstream.SplitBudget;
 import io.catflap.aggregator.upstream.TableEngines;
 import io.catflap.aggregator.upstream.TableLayouts;
 import io.catflap.aggregator.upstream.UpstreamExchange;
@@ -93,7 +95,8 @@ public final class Aggregator implements AutoCloseable {
         version.version();
         TrackedTables tracked = new TrackedTables(config.maxTrackedTables(), registry);
         this.inserts = new UpstreamInsert(http, version, new TableEngines(http, config.user(), config.password()),
-                config.user(), config.password(), config.retryDeadlineMillis(), group, registry, tracked);
+                config.user(), config.password(), config.retryDeadlineMillis(), group, registry, tracked,
+                new SplitBudget(config.maxSplitInserts(), System::nanoTime));
         BatchMemory memory = new BatchMemory(config.maxBatchMemory());
         this.parts = new ActivePartsReader(http, config.user(), config.password());
         parts.start(group.next());
@@ -112,7 +115,8 @@ public final class Aggregator implements AutoCloseable {
         BadRequests bad = new BadRequests(registry);
         AccessPolicy access = new AccessPolicy(config.tokens(), config.user(), config.password());
         this.ingest = new Ingest(gate, batcher, inserts, bad, access, config.maxRequestBytes(),
-                config.batchBytes(), () -> new SelectProxyHandler(selects));
+                config.batchBytes(), () -> new SelectProxyHandler(selects),
+                new Quarantine(config.quarantineMillis(), System::nanoTime, registry), registry);
         Gauge.builder("catflap.connections.open", connections, ChannelGroup::size)
                 .description("Client connections open on the data port").register(registry);
         Gauge.builder("catflap.connections.answering", ingest.pipelineShare(), PipelineShare::answering)

@@ -8,6 +8,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Objects;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Everything {@link Aggregator#start} needs, with the defaults the command line documents. Fluent setters; one
@@ -55,6 +56,19 @@ public final class AggregatorConfig {
     public static final long DEFAULT_DEDUP_WINDOW_MILLIS = 600_000;
 
     /**
+     * Inserts per table and second that splitting batches with bad rows may make: a batch of a few hundred requests
+     * with one bad row is split apart in ~2 s, while a sender that keeps sending bad rows adds at most 4 small parts
+     * a second to its table, which merges keep up with far below parts_to_delay_insert.
+     */
+    public static final int DEFAULT_MAX_SPLIT_INSERTS = 4;
+    /**
+     * How long a sender whose rows ClickHouse refused as bad is batched on its own: long enough that a sender that
+     * keeps sending bad rows splits its good neighbours' batches only about twice a minute, short enough that one
+     * that was fixed is merged again soon.
+     */
+    public static final long DEFAULT_QUARANTINE_SECONDS = 30;
+
+    /**
      * Tables with series of their own in /metrics and rows in /status: far more than one ClickHouse server holds
      * busy tables, few enough that a flood of made-up names costs kilobytes, not megabytes, per scrape.
      */
@@ -91,6 +105,8 @@ public final class AggregatorConfig {
     private long shutdownGraceMillis = 30_000;
     private long idleTimeoutMillis = DEFAULT_IDLE_TIMEOUT_MILLIS;
     private long dedupWindowMillis = DEFAULT_DEDUP_WINDOW_MILLIS;
+    private int maxSplitInserts = DEFAULT_MAX_SPLIT_INSERTS;
+    private long quarantineMillis = TimeUnit.SECONDS.toMillis(DEFAULT_QUARANTINE_SECONDS);
     private long readTimeoutMillis = DEFAULT_READ_TIMEOUT_MILLIS;
     private long minReadRate = DEFAULT_MIN_READ_RATE;
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
@@ -349,6 +365,29 @@ public final class AggregatorConfig {
     }
 
     /** How long the answer to a request with an idempotency key is remembered; 0 = keys are ignored, not advertised. */
+    /** Inserts per table and second that the splitting of batches with bad rows may make. */
+    public int maxSplitInserts() {
+        return maxSplitInserts;
+    }
+
+    public AggregatorConfig maxSplitInserts(int v) {
+        maxSplitInserts = positive(v, "maxSplitInserts");
+        return this;
+    }
+
+    /** How long a sender whose rows were refused as bad is batched on its own; 0: never. */
+    public long quarantineMillis() {
+        return quarantineMillis;
+    }
+
+    public AggregatorConfig quarantineMillis(long v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("quarantineMillis must not be negative: " + v);
+        }
+        quarantineMillis = v;
+        return this;
+    }
+
     public long dedupWindowMillis() {
         return dedupWindowMillis;
     }

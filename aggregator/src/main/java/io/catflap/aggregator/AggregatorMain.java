@@ -159,6 +159,21 @@ public final class AggregatorMain implements Callable<Integer> {
                     + "ClickHouse restart; the kittenhouse client keeps and resends rows itself after that).")
     Duration retryDeadline;
 
+    @Option(names = "--max-split-inserts", paramLabel = "N",
+            defaultValue = "" + AggregatorConfig.DEFAULT_MAX_SPLIT_INSERTS,
+            description = "Inserts per table and second that splitting batches with bad rows may make, to find the "
+                    + "requests that hold them; further parts wait their turn, and those whose turn comes after "
+                    + "--retry-deadline get 503 (default ${DEFAULT-VALUE}: a batch of hundreds of requests with one "
+                    + "bad row is split apart in seconds, and a sender that keeps sending bad rows adds few parts).")
+    int maxSplitInserts;
+
+    @Option(names = "--quarantine", paramLabel = "DURATION",
+            defaultValue = AggregatorConfig.DEFAULT_QUARANTINE_SECONDS + "s", converter = DurationConverter.class,
+            description = "How long a sender (a KITTEN connection, an HTTP client address) whose rows ClickHouse "
+                    + "refused as bad is batched apart from the others, so that good senders' batches are not split "
+                    + "again and again (default ${DEFAULT-VALUE}). 0s turns it off.")
+    Duration quarantine;
+
     @Option(names = "--insert-timeout", paramLabel = "DURATION", defaultValue = "60s",
             converter = DurationConverter.class,
             description = "Longest time an INSERT may make no progress upstream (no body bytes taken by ClickHouse, no "
@@ -280,6 +295,8 @@ public final class AggregatorMain implements Callable<Integer> {
                 .maxRequestBytes(maxRequestBytes)
                 .maxBatchMemory(maxBatchMemory)
                 .retryDeadlineMillis(retryDeadline.toMillis())
+                .maxSplitInserts(maxSplitInserts)
+                .quarantineMillis(quarantine.toMillis())
                 .insertTimeoutMillis(insertTimeout.toMillis())
                 .shutdownGraceMillis(shutdownGrace.toMillis())
                 .idleTimeoutMillis(idleTimeout.toMillis())

@@ -10,7 +10,8 @@
  *       {@code --max-readers} connections read a large request at once; the others keep auto-read off, so their
  *       bytes wait in the kernel.</li>
  *   <li>{@link io.catflap.aggregator.batch}: a request's rows are copied once into the open {@code TableBatch} of
- *       their {@code BatchKey} (credentials, table, columns, format, settings), sealed when the key has no insert
+ *       their {@code BatchKey} (credentials, table, columns, format, settings; its quarantined variant while the
+ *       {@code Quarantine} holds their sender, after ClickHouse refused its rows), sealed when the key has no insert
  *       in flight and its flush gap passed ({@code SealPolicy}), when full ({@code --batch-bytes}), or at
  *       {@code --flush-interval}. {@code BatchMemory} bounds the bytes held; past it no read permit is
  *       granted.</li>
@@ -18,7 +19,8 @@
  *       {@code UpstreamPool} (at most {@code --max-inserts}); {@code ErrorPolicy}, one table of ClickHouse's
  *       codes, tells data errors (split the batch, so only the bad sender gets the error) from transient ones
  *       (retry until the deadline), a batch too big for its partitions (split by size) and errors of the whole
- *       key (answer at once), and gives each answer ClickHouse's status.</li>
+ *       key (answer at once), and gives each answer ClickHouse's status. Inserts of split parts wait for their
+ *       table's {@code SplitBudget} ({@code --max-split-inserts}).</li>
  *   <li>Ack: every request of a batch is answered with ClickHouse's reply, in request order per connection
  *       ({@code InOrderResponder}).</li>
  *   <li>{@link io.catflap.aggregator.select}: everything that is not an INSERT is proxied on the separate select

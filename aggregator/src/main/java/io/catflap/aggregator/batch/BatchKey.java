@@ -23,6 +23,8 @@ import java.util.TreeMap;
  *     sender's session and are never merged;</li>
  * <li>{@code contentEncoding}: the body's Content-Encoding when it is not undone here (br, zstd ...), or null;
  *     such bodies go upstream as they came and are never merged.</li>
+ * <li>{@code quarantined}: the rows come from senders whose rows ClickHouse refused a short while ago; they are
+ *     batched apart from everyone else's, so that a batch split to find their bad rows holds no good sender's.</li>
  * </ul>
  */
 public final class BatchKey {
@@ -32,12 +34,18 @@ public final class BatchKey {
     private final InsertFormat format;
     private final SortedMap<String, String> settings;
     private final String contentEncoding;
+    private final boolean quarantined;
     /** Computed once: every request looks its key up in the batcher's map. */
     private final int hash;
     private final String tableName;
 
     public BatchKey(String user, String password, TableSpec table, InsertFormat format,
                     SortedMap<String, String> settings, String contentEncoding) {
+        this(user, password, table, format, settings, contentEncoding, false);
+    }
+
+    private BatchKey(String user, String password, TableSpec table, InsertFormat format,
+                     SortedMap<String, String> settings, String contentEncoding, boolean quarantined) {
         this.user = user;
         this.password = password;
         this.table = table.shard() == null ? table
@@ -45,7 +53,8 @@ public final class BatchKey {
         this.format = format;
         this.settings = Collections.unmodifiableSortedMap(new TreeMap<>(settings));
         this.contentEncoding = contentEncoding;
-        this.hash = Objects.hash(user, password, this.table, format, this.settings, contentEncoding);
+        this.quarantined = quarantined;
+        this.hash = Objects.hash(user, password, this.table, format, this.settings, contentEncoding, quarantined);
         this.tableName = new TableSpec(table.database(), table.table(), List.of(), null).withoutShard();
     }
 
@@ -93,7 +102,12 @@ public final class BatchKey {
     public BatchKey decoded() {
         TreeMap<String, String> plain = new TreeMap<>(settings);
         plain.remove("decompress");
-        return new BatchKey(user, password, table, format, plain, null);
+        return new BatchKey(user, password, table, format, plain, null, quarantined);
+    }
+
+    /** This key for rows of quarantined senders: the same INSERT, a batch of its own. */
+    public BatchKey quarantined() {
+        return quarantined ? this : new BatchKey(user, password, table, format, settings, contentEncoding, true);
     }
 
     /** The table as shown in metrics and status: {@code db.table} without columns. */
@@ -105,7 +119,8 @@ public final class BatchKey {
     public boolean equals(Object o) {
         return o == this || o instanceof BatchKey k && hash == k.hash && table.equals(k.table)
                 && format.equals(k.format) && Objects.equals(user, k.user) && Objects.equals(password, k.password)
-                && settings.equals(k.settings) && Objects.equals(contentEncoding, k.contentEncoding);
+                && settings.equals(k.settings) && Objects.equals(contentEncoding, k.contentEncoding)
+                && quarantined == k.quarantined;
     }
 
     @Override
@@ -116,6 +131,7 @@ public final class BatchKey {
     @Override
     public String toString() {
         return "BatchKey[user=" + user + ", table=" + table.withoutShard() + ", format=" + format.name()
-                + ", settings=" + settings + (contentEncoding == null ? "" : ", encoding=" + contentEncoding) + "]";
+                + ", settings=" + settings + (contentEncoding == null ? "" : ", encoding=" + contentEncoding)
+                + (quarantined ? ", quarantined" : "") + "]";
     }
 }

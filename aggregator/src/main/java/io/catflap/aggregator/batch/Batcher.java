@@ -117,11 +117,14 @@ public final class Batcher {
      * <p>A body is merged only when its rows were checked ({@link #checkedRows}); any other body — empty (ClickHouse
      * judges the INSERT itself), larger than a batch, of a format or columns that cannot be checked, VALUES with
      * expressions under the sender's own credentials — is inserted on its own.
+     *
+     * @return the rows taken (an upper bound for a body inserted on its own), or -1 when the request was answered at
+     *         once and nothing was taken
      */
-    public void submit(BatchKey key, ByteBuf body, Ack ack) {
+    public long submit(BatchKey key, ByteBuf body, Ack ack) {
         if (closed) {
             ack.complete(new InsertResult(503, "catflap is shutting down"));
-            return;
+            return -1;
         }
         long rows = UNCHECKED;
         if (key.mergeable() && body.isReadable() && body.readableBytes() <= batchBytes) {
@@ -133,7 +136,7 @@ public final class Batcher {
                     layouts.stale(key);
                 }
                 ack.complete(new InsertResult(400, e.getMessage()));
-                return;
+                return -1;
             }
         }
         if (rows == UNCHECKED || rows > TableBatch.MAX_ROWS) {
@@ -143,12 +146,13 @@ public final class Batcher {
                 tb = replaceRetired(key, tb);
             }
             write(Batch.single(key, body.retain(), bound, ack, memory), tb);
-            return;
+            return bound;
         }
         TableBatch tb = table(key);
         while (!tb.append(body, rows, ack)) {
             tb = replaceRetired(key, tb);
         }
+        return rows;
     }
 
     /**

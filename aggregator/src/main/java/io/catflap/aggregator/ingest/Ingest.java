@@ -7,6 +7,8 @@ import io.catflap.aggregator.upstream.UpstreamInsert;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.ChannelHandlerContext;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 
@@ -16,26 +18,34 @@ import java.util.function.Supplier;
  * @param inserts       where bodies too large for a batch or not mergeable are streamed
  * @param access        who may do what, on every path
  * @param selectHandler a new handler for everything on HTTP that is not an INSERT, one per connection
+ * @param quarantine    senders whose rows are batched apart for a while
+ * @param intake        each protocol's intake counters
  * @param unanswered    requests handed to batching whose ack has not run yet
  * @param pipelineShare how deep each connection may pipeline, shared out between them
  */
 public record Ingest(ReadGate gate, Batcher batcher, UpstreamInsert inserts, BadRequests bad, AccessPolicy access,
                      int maxRequestBytes, int batchBytes, Supplier<ChannelHandler> selectHandler,
-                     AtomicInteger unanswered, PipelineShare pipelineShare) {
+                     Quarantine quarantine, Map<Protocol, IntakeMeters> intake, AtomicInteger unanswered,
+                     PipelineShare pipelineShare) {
 
     public Ingest(ReadGate gate, Batcher batcher, UpstreamInsert inserts, BadRequests bad, AccessPolicy access,
-                  int maxRequestBytes, int batchBytes, Supplier<ChannelHandler> selectHandler) {
-        this(gate, batcher, inserts, bad, access, maxRequestBytes, batchBytes, selectHandler, new AtomicInteger(),
-                new PipelineShare(PipelineShare.DEFAULT_BUDGET));
+                  int maxRequestBytes, int batchBytes, Supplier<ChannelHandler> selectHandler,
+                  Quarantine quarantine, MeterRegistry registry) {
+        this(gate, batcher, inserts, bad, access, maxRequestBytes, batchBytes, selectHandler, quarantine,
+                IntakeMeters.register(registry), new AtomicInteger(), new PipelineShare(PipelineShare.DEFAULT_BUDGET));
     }
 
     /**
-     * Hands a request's rows (not released) to batching; counts it as unanswered until {@code ack} ran. Parks the
-     * connection of {@code ctx} while the key has too many sealed batches waiting (backpressure of one table).
+     * Hands a request's rows (not released) from {@code sender} ({@link Protocol#sender}) to batching, to its
+     * quarantined key while the {@link Quarantine} holds the sender; counts it as unanswered until {@code ack} ran.
+     * Parks the connection of {@code ctx} while the key has too many sealed batches waiting (backpressure of one
+     * table). Returns what {@link Batcher#submit} does.
      */
-    void submit(ChannelHandlerContext ctx, BatchKey key, ByteBuf body, Ack ack) {
-        batcher.submit(key, body, track(ack));
-        ReadGateHandler.parkIfCongested(ctx, batcher, key);
+    long submit(ChannelHandlerContext ctx, Object sender, BatchKey key, ByteBuf body, Ack ack) {
+        BatchKey to = quarantine.key(sender, key);
+        long rows = batcher.submit(to, body, track(quarantine.watch(sender, ack)));
+        ReadGateHandler.parkIfCongested(ctx, batcher, to);
+        return rows;
     }
 
     /** Counts a request as unanswered until the returned ack ran (shutdown waits for it). */

@@ -9,16 +9,22 @@ import io.netty.channel.ChannelInboundHandlerAdapter;
  * Takes every {@link Insert}, whichever protocol decoded it, to batching or to a {@link StreamedInsert}, and answers
  * every request in the order it arrived: an {@link InsertReply} when its rows are committed or failed, which the
  * protocol's reply encoder turns into bytes. {@link Refusal}s are answered in the same order. Anything else (HTTP
- * queries) passes on.
+ * queries) passes on. Counts what it takes in its protocol's {@link IntakeMeters}.
  */
 final class InsertHandler extends ChannelInboundHandlerAdapter {
     private final Ingest ingest;
+    private final Protocol protocol;
+    private final IntakeMeters meters;
     private InOrderResponder responder;
+    /** Who sends on this connection, for the {@link Quarantine}; known once the first insert came. */
+    private Object sender;
     /** The insert whose body is being streamed, until the body ended. */
     private StreamedInsert streaming;
 
-    InsertHandler(Ingest ingest) {
+    InsertHandler(Ingest ingest, Protocol protocol) {
         this.ingest = ingest;
+        this.protocol = protocol;
+        this.meters = ingest.intake().get(protocol);
     }
 
     @Override
@@ -53,6 +59,7 @@ final class InsertHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void insert(ChannelHandlerContext ctx, Insert insert) {
+        meters.request();
         Ack ack = responder.next(insert.form());
         if (insert.closeAfter()) {
             responder.closeWhenDrained();
@@ -65,10 +72,19 @@ final class InsertHandler extends ChannelInboundHandlerAdapter {
             }
         }
         if (insert.batchable()) {
-            ingest.submit(ctx, insert.key(), insert.content(), ack);
+            if (sender == null) {
+                sender = protocol.sender(ctx.channel());
+            }
+            int bytes = insert.content().readableBytes();
+            long rows = ingest.submit(ctx, sender, insert.key(), insert.content(), ack);
+            if (rows < 0) {
+                meters.refused();
+            } else {
+                meters.took(bytes, rows);
+            }
             return;
         }
-        StreamedInsert s = new StreamedInsert(ctx, ingest, insert, ingest.track(ack), () -> cutShort(ctx));
+        StreamedInsert s = new StreamedInsert(ctx, ingest, insert, ingest.track(ack), meters, () -> cutShort(ctx));
         streaming = insert.whole() ? null : s;
     }
 
@@ -81,7 +97,11 @@ final class InsertHandler extends ChannelInboundHandlerAdapter {
 
     private void refuse(ChannelHandlerContext ctx, Refusal refusal) {
         ingest.bad().count(refusal.reason());
+        meters.refused();
         Ack ack = streaming == null ? responder.next(ReplyForm.PLAIN) : null;
+        if (ack != null) {
+            meters.request();   // else it ends the insert being streamed, counted already
+        }
         if (refusal.close()) {
             responder.closeWhenDrained();   // before the answer, so that it says the connection closes
             ReadGateHandler.resumeReading(ctx);   // a stream may have paused reading; the rest is read and dropped

@@ -112,7 +112,7 @@ public final class Pipelines {
                 .addAfter(IdleTimeoutHandler.NAME, "kitten-reply", KittenReplyEncoder.INSTANCE)
                 .addAfter("kitten-reply", "kitten-insert",
                         new KittenInsertDecoder(ingest.maxRequestBytes(), grant, dedup))
-                .addAfter("kitten-insert", "insert", new InsertHandler(ingest));
+                .addAfter("kitten-insert", "insert", new InsertHandler(ingest, Protocol.KITTEN));
         p.remove(handshake);
     }
 
@@ -123,7 +123,7 @@ public final class Pipelines {
                 .addAfter("http-order", "http-continue", new HttpServerExpectContinueHandler())
                 .addAfter("http-continue", "http-reply", HttpReplyEncoder.INSTANCE)
                 .addAfter("http-reply", "http-insert", new HttpInsertDecoder(ingest))
-                .addAfter("http-insert", "insert", new InsertHandler(ingest))
+                .addAfter("http-insert", "insert", new InsertHandler(ingest, Protocol.HTTP))
                 .addAfter("insert", "select", ingest.selectHandler().get());
     }
 }

@@ -19,6 +19,7 @@ final class StreamedInsert {
     private final ChannelHandlerContext ctx;
     private final Ingest ingest;
     private final BatchKey key;
+    private final IntakeMeters meters;
     private final Runnable cutShort;
     /** Until the request was answered. */
     private Ack ack;
@@ -35,8 +36,10 @@ final class StreamedInsert {
      *
      * @param cutShort run when ClickHouse answered before the body ended: the caller reads no more of it
      */
-    StreamedInsert(ChannelHandlerContext ctx, Ingest ingest, Insert insert, Ack ack, Runnable cutShort) {
+    StreamedInsert(ChannelHandlerContext ctx, Ingest ingest, Insert insert, Ack ack, IntakeMeters meters,
+                   Runnable cutShort) {
         this.ctx = ctx;
+        this.meters = meters;
         this.ingest = ingest;
         this.key = insert.key();
         this.ack = ack;
@@ -65,6 +68,7 @@ final class StreamedInsert {
         if (last) {
             ended = true;
             ingest.batcher().streamed(key, (int) Math.min(Integer.MAX_VALUE, bytes), rows);
+            meters.took(bytes, rows);
             if (upstream != null) {
                 upstream.end();
             }

@@ -1,5 +1,6 @@
 package io.catflap.aggregator.upstream;
 
+import io.catflap.aggregator.batch.InsertResult;
 import java.util.List;
 
 /**
@@ -45,8 +46,8 @@ public final class ErrorPolicy {
 
     /** One row of the table: {@code code} (and {@code message} in the text, when not null) means {@code kind}. */
     private record Rule(int code, String message, Kind kind, int status) {
-        boolean matches(UpstreamReply r) {
-            return r.code() == code && (message == null || r.message().contains(message));
+        boolean matches(int code, String text) {
+            return code == this.code && (message == null || text.contains(message));
         }
     }
 
@@ -107,14 +108,23 @@ public final class ErrorPolicy {
      * or the server failing), else fatal.
      */
     public static Kind kind(UpstreamReply r) {
-        Rule rule = rule(r);
+        return kind(r.code(), r.message(), r.status());
+    }
+
+    private static Kind kind(int code, String message, int status) {
+        Rule rule = rule(code, message);
         if (rule != null) {
             return rule.kind();
         }
-        if (r.code() >= 0) {
+        if (code >= 0) {
             return Kind.DATA;
         }
-        return r.status() == 0 || r.status() >= 500 ? Kind.TRANSIENT : Kind.FATAL;
+        return status == 0 || status >= 500 ? Kind.TRANSIENT : Kind.FATAL;
+    }
+
+    /** True if a sender's answer is ClickHouse refusing rows of that request ({@link Kind#DATA}). */
+    public static boolean refusedRows(InsertResult r) {
+        return r.code() >= 0 && kind(r.code(), r.message(), r.status()) == Kind.DATA;
     }
 
     /** What to do with a reply to an insert of {@code parts} requests. */
@@ -132,13 +142,13 @@ public final class ErrorPolicy {
 
     /** The HTTP status the requests are answered with (see the class comment); the reply's own for other codes. */
     public static int status(UpstreamReply r) {
-        Rule rule = rule(r);
+        Rule rule = rule(r.code(), r.message());
         return rule != null ? rule.status() : r.status();
     }
 
-    private static Rule rule(UpstreamReply r) {
+    private static Rule rule(int code, String message) {
         for (Rule rule : RULES) {
-            if (rule.matches(r)) {
+            if (rule.matches(code, message)) {
                 return rule;
             }
         }

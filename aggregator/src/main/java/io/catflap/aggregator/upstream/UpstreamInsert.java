@@ -35,6 +35,9 @@ import org.slf4j.LoggerFactory;
  * the retry deadline; data errors split the batch in halves, recursively, until only the requests holding bad rows
  * get ClickHouse's error; errors about the batch's size split it in halves by bytes until the halves fit, so that
  * only a request too big on its own gets the error; errors that hold for the whole key are answered at once.
+ * Inserts of split parts are paced per table by the {@link SplitBudget}: a part waits, on the timer, for its
+ * table's next token, and one whose token would come after the retry deadline is answered 503 at once. Retries and
+ * splits are logged at WARN, at most one line per table every few seconds ({@link InsertWarnings}).
  *
  * <p>An insert left without an answer after its whole body was sent may have been committed. It is sent again,
  * the same bytes, only where ClickHouse drops what it already has ({@link TableEngines}); elsewhere its senders
@@ -61,11 +64,14 @@ public final class UpstreamInsert implements BatchWriter {
     private final Counter retries;
     private final Counter splits;
     private final Counter ambiguous;
+    private final Counter splitsDelayed;
+    private final SplitBudget splitBudget;
+    private final InsertWarnings warnings = new InsertWarnings(log, System::nanoTime);
     private volatile long hardDeadlineNanos = Long.MAX_VALUE;
 
     public UpstreamInsert(UpstreamExchange http, ServerVersionProbe version, TableEngines engines, String user,
                           String password, long retryDeadlineMillis, EventExecutorGroup timer,
-                          MeterRegistry registry, TrackedTables tracked) {
+                          MeterRegistry registry, TrackedTables tracked, SplitBudget splitBudget) {
         this.http = http;
         this.version = version;
         this.engines = engines;
@@ -75,12 +81,16 @@ public final class UpstreamInsert implements BatchWriter {
         this.timer = timer;
         this.registry = registry;
         this.tracked = tracked;
+        this.splitBudget = splitBudget;
         this.retries = Counter.builder("catflap.insert.retries").description("Inserts retried after transient errors")
                 .register(registry);
         this.splits = Counter.builder("catflap.batch.splits")
                 .description("Batches split in two to isolate requests with bad rows, or to fit").register(registry);
         this.ambiguous = Counter.builder("catflap.inserts.ambiguous")
                 .description("Inserts left without an answer after their whole body was sent: maybe committed")
+                .register(registry);
+        this.splitsDelayed = Counter.builder("catflap.split.inserts.delayed")
+                .description("Inserts of split batch parts that waited for their table's split budget")
                 .register(registry);
     }
 
@@ -154,8 +164,8 @@ public final class UpstreamInsert implements BatchWriter {
             }
             switch (ErrorPolicy.of(r, to - from)) {
                 case ANSWER -> answer(from, to, r);
-                case SPLIT -> split(from, (from + to) >>> 1, to);
-                case SHRINK -> split(from, batch.middleByBytes(from, to), to);
+                case SPLIT -> split(from, (from + to) >>> 1, to, r);
+                case SHRINK -> split(from, batch.middleByBytes(from, to), to, r);
                 case RETRY -> retry(from, to, attempt, r);
             }
         }
@@ -166,15 +176,33 @@ public final class UpstreamInsert implements BatchWriter {
                 answer(from, to, r);
             } else {
                 retries.increment();
-                log.debug("retrying insert into {} in {} ms after: {}", batch.key().tableName(), delay, r.message());
+                warnings.warn(batch.key().tableName(), true, r);
                 timer.schedule(() -> insert(from, to, attempt + 1), delay, TimeUnit.MILLISECONDS);
             }
         }
 
-        private void split(int from, int mid, int to) {
+        private void split(int from, int mid, int to, UpstreamReply r) {
             splits.increment();
-            insert(from, mid, 0);
-            insert(mid, to, 0);
+            warnings.warn(batch.key().tableName(), false, r);
+            insertPart(from, mid, r);
+            insertPart(mid, to, r);
+        }
+
+        /** Inserts one part of a split range once its table's {@link SplitBudget} has a token for it. */
+        private void insertPart(int from, int to, UpstreamReply splitFor) {
+            String table = batch.key().tableName();
+            long wait = splitBudget.reserve(table, Math.min(deadline, hardDeadlineNanos));
+            if (wait < 0) {
+                answer(from, to, UpstreamReply.of(503, "catflap: inserts into " + table + " that split batches with "
+                        + "bad rows are rate-limited, and these rows' turn would come after the retry deadline: "
+                        + "they were not inserted; send them again. The batch they were in failed with: "
+                        + splitFor.message()));
+            } else if (wait == 0) {
+                insert(from, to, 0);
+            } else {
+                splitsDelayed.increment();
+                timer.schedule(() -> insert(from, to, 0), wait, TimeUnit.NANOSECONDS);
+            }
         }
 
         private void answer(int from, int to, UpstreamReply r) {

@@ -34,4 +34,17 @@ class BatchKeyTest {
                 null);
         assertFalse(session.mergeable());
     }
+
+    @Test
+    void aQuarantinedKeyIsTheSameInsertInABatchOfItsOwn() {
+        BatchKey key = BatchKey.of(TableSpec.parse("db.t(a)"), InsertFormat.VALUES);
+        BatchKey apart = key.quarantined();
+        assertFalse(key.equals(apart));
+        assertEquals(apart, key.quarantined());
+        assertEquals(apart.hashCode(), key.quarantined().hashCode());
+        assertEquals(apart, apart.quarantined());
+        assertEquals(key.table(), apart.table());
+        assertEquals(key.tableName(), apart.tableName());
+        assertTrue(apart.mergeable());
+    }
 }

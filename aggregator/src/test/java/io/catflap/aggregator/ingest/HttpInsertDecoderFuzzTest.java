@@ -3,6 +3,7 @@ package io.catflap.aggregator.ingest;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpObject;
@@ -65,7 +66,8 @@ class HttpInsertDecoderFuzzTest {
     /** Feeds {@code bytes} in random pieces; every message out must be one the handlers behind understand. */
     private static void feed(Random random, byte[] bytes, int run) {
         EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(), new HttpInsertDecoder(
-                new Ingest(null, null, null, null, AccessPolicy.open(), MAX_REQUEST_BYTES, 128, null)));
+                new Ingest(null, null, null, null, AccessPolicy.open(), MAX_REQUEST_BYTES, 128, null, null,
+                        new SimpleMeterRegistry())));
         try {
             for (int at = 0; at < bytes.length; ) {
                 int n = Math.min(bytes.length - at, 1 + random.nextInt(64));

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.catflap.aggregator.CompressedBodies;
 import io.catflap.aggregator.batch.InsertFormat;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -38,7 +39,8 @@ class HttpInsertDecoderTest {
 
     private static EmbeddedChannel channel(AccessPolicy access) {
         return new EmbeddedChannel(new HttpInsertDecoder(
-                new Ingest(null, null, null, null, access, MAX_REQUEST_BYTES, BATCH_BYTES, null)));
+                new Ingest(null, null, null, null, access, MAX_REQUEST_BYTES, BATCH_BYTES, null, null,
+                        new SimpleMeterRegistry())));
     }
 
     /** A channel whose aggregator takes the tokens of {@code lines} and runs as ClickHouse user "agg". */

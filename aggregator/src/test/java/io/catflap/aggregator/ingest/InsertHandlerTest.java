@@ -14,6 +14,7 @@ import io.catflap.aggregator.batch.Batcher;
 import io.catflap.aggregator.batch.InsertFormat;
 import io.catflap.aggregator.batch.InsertResult;
 import io.catflap.aggregator.batch.RowBinaryLayouts;
+import io.catflap.aggregator.batch.TableBatch;
 import io.catflap.aggregator.batch.TrackedTables;
 import io.catflap.protocol.Kitten;
 import io.catflap.protocol.RequestFrame;
@@ -25,7 +26,12 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -36,13 +42,16 @@ class InsertHandlerTest {
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
     private final EmbeddedChannel clock = new EmbeddedChannel();
     private final List<Batch> written = new CopyOnWriteArrayList<>();
+    /** How to tell the batcher that a written batch was answered. */
+    private final Map<Batch, Consumer<TableBatch.InsertError>> done = new ConcurrentHashMap<>();
     private final BatchMemory memory = new BatchMemory(1 << 20);
     private final Batcher batcher = new Batcher(1 << 10, 60_000, 25, ActiveParts.NONE, 4, ByteBufAllocator.DEFAULT,
-            clock.eventLoop(), memory, (b, done) -> written.add(b), RowBinaryLayouts.NONE, registry,
+            clock.eventLoop(), memory, this::write, RowBinaryLayouts.NONE, registry,
             new TrackedTables(10, registry));
+    private final AtomicLong now = new AtomicLong();
     private final Ingest ingest = new Ingest(null, batcher, null, new BadRequests(registry), AccessPolicy.open(),
-            1 << 20, 1 << 10, null);
-    private final EmbeddedChannel ch = new EmbeddedChannel(new InsertHandler(ingest));
+            1 << 20, 1 << 10, null, new Quarantine(30_000, now::get, registry), registry);
+    private final EmbeddedChannel ch = new EmbeddedChannel(new InsertHandler(ingest, Protocol.KITTEN));
 
     @AfterEach
     void tearDown() {
@@ -53,6 +62,21 @@ class InsertHandlerTest {
         ch.finishAndReleaseAll();
         clock.finishAndReleaseAll();
         assertEquals(0, memory.held(), "every batch buffer was released");
+    }
+
+    private void write(Batch b, Consumer<TableBatch.InsertError> whenAnswered) {
+        written.add(b);
+        done.put(b, whenAnswered);
+    }
+
+    /** Answers the batch written first a second after it left, and tells the batcher: its key's flush gap passed. */
+    private Batch answerNext(InsertResult result) {
+        clock.advanceTimeBy(1, TimeUnit.SECONDS);
+        Batch b = written.remove(0);
+        b.answer(0, b.parts(), result);
+        done.remove(b).accept(result.ok() ? null
+                : new TableBatch.InsertError(System.currentTimeMillis(), result.code(), result.message()));
+        return b;
     }
 
     private static Insert insert(String rows, DedupWindow.Key dedupKey) {
@@ -131,6 +155,50 @@ class InsertHandlerTest {
         ch.writeInbound(new InsertBody(Unpooled.copiedBuffer("(2)", StandardCharsets.UTF_8), true));
         assertNull(ch.readInbound());
         assertNull(ch.readOutbound());
+    }
+
+    /** A connection whose rows ClickHouse refused is batched apart until its quarantine ran out. */
+    @Test
+    void aSenderWithRefusedRowsIsBatchedApartForAWhile() {
+        ch.writeInbound(insert("(bad)", null));
+        assertEquals(1, written.size(), "a request to an idle key leaves at once");
+        assertEquals(KEY, answerNext(new InsertResult(400, "Code: 27. Cannot parse input", 27)).key());
+        ch.runPendingTasks();
+        assertEquals(400, nextAnswer().status());
+
+        ch.writeInbound(insert("(2)", null));
+        assertEquals(KEY.quarantined(), answerNext(InsertResult.OK).key(), "the same INSERT, a batch of its own");
+        assertEquals(1.0, registry.get("catflap.senders.quarantined").gauge().value());
+
+        now.addAndGet(TimeUnit.SECONDS.toNanos(30));
+        ch.writeInbound(insert("(3)", null));
+        assertEquals(KEY, answerNext(InsertResult.OK).key(), "the quarantine ran out");
+        assertEquals(0.0, registry.get("catflap.senders.quarantined").gauge().value());
+    }
+
+    /** Other errors (the table missing, ClickHouse away) say nothing about the sender's rows. */
+    @Test
+    void otherErrorsDoNotQuarantine() {
+        ch.writeInbound(insert("(1)", null));
+        answerNext(new InsertResult(404, "Code: 60. Table db.t doesn't exist", 60));
+        ch.writeInbound(insert("(2)", null));
+        assertEquals(KEY, answerNext(new InsertResult(503, "ClickHouse unavailable: connection refused")).key());
+        assertEquals(0.0, registry.get("catflap.senders.quarantined").gauge().value());
+    }
+
+    @Test
+    void theIntakeIsCountedByProtocol() {
+        ch.writeInbound(insert("(1),(2)", null), new Refusal("bad_table", 400, "no", false));
+        commit(InsertResult.OK);
+        assertEquals(2.0, intake("requests"));
+        assertEquals(2.0, intake("rows"));
+        assertEquals(7.0, intake("bytes"));
+        assertEquals(1.0, intake("refused"));
+        assertEquals(0.0, registry.get("catflap.intake.requests").tag("protocol", "http").counter().count());
+    }
+
+    private double intake(String what) {
+        return registry.get("catflap.intake." + what).tag("protocol", "kitten").counter().count();
     }
 
     @Test

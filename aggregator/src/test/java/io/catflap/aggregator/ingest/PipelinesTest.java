@@ -30,7 +30,7 @@ class PipelinesTest {
     private Pipelines pipelines(TlsContext tls) {
         return new Pipelines(new Ingest(new ReadGate(4, 1 << 20, () -> false, registry),
                 null, null, new BadRequests(registry), AccessPolicy.open(), 1 << 20, 1 << 10,
-                ChannelInboundHandlerAdapter::new), tls, 60_000, 0, new ReadDeadlineHandler.Timeouts(registry),
+                ChannelInboundHandlerAdapter::new, new Quarantine(0, System::nanoTime, registry), registry), tls, 60_000, 0, new ReadDeadlineHandler.Timeouts(registry),
                 60_000, Counter.builder("unwritable").register(registry), 60_000,
                 Counter.builder("idle").register(registry));
     }

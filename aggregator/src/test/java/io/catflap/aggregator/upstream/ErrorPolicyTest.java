@@ -1,7 +1,10 @@
 package io.catflap.aggregator.upstream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.catflap.aggregator.batch.InsertResult;
 import org.junit.jupiter.api.Test;
 
 class ErrorPolicyTest {
@@ -44,6 +47,18 @@ class ErrorPolicyTest {
     }
 
     /** ClickHouse 18.16's statuses, except that errors about the data are 400 as current ClickHouse answers them. */
+    /** What quarantines a sender: ClickHouse refusing its rows, not its table, its server or the aggregator. */
+    @Test
+    void onlyDataErrorsAreRefusedRows() {
+        assertTrue(ErrorPolicy.refusedRows(UpstreamReply.of(500, "Code: 27, Cannot parse input").toResult()));
+        assertTrue(ErrorPolicy.refusedRows(UpstreamReply.of(500, "Code: 1001. Unknown future code").toResult()));
+        assertFalse(ErrorPolicy.refusedRows(UpstreamReply.of(404, "Code: 60. Table doesn't exist").toResult()));
+        assertFalse(ErrorPolicy.refusedRows(UpstreamReply.of(500, "Code: 252, Too many parts").toResult()));
+        assertFalse(ErrorPolicy.refusedRows(UpstreamReply.failed("reset").toResult()));
+        assertFalse(ErrorPolicy.refusedRows(new InsertResult(400, "the body does not end on a row boundary")));
+        assertFalse(ErrorPolicy.refusedRows(InsertResult.OK));
+    }
+
     @Test
     void statusesAreClickHousesForEachCode() {
         assertEquals(400, UpstreamReply.of(500, "Code: 27, e.displayText() = DB::Exception: Cannot parse").toResult()

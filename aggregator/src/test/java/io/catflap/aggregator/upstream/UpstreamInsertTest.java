@@ -87,7 +87,8 @@ class UpstreamInsertTest {
                 : new UpstreamExchange(new UpstreamPool("probe", probeAt, null, 1, group, registry), probeAt, 5_000);
         UpstreamInsert inserts = new UpstreamInsert(http, new ServerVersionProbe(probe, null, null),
                 new TableEngines(http, null, null), null, null, deadlineMillis, group, registry,
-                new TrackedTables(10, registry));
+                // splits unpaced: their pacing has tests of its own (SplitBudgetTest, SplitStormTest)
+                new TrackedTables(10, registry), new SplitBudget(1000, System::nanoTime));
         AtomicReference<Batch> held = new AtomicReference<>();
         BatchWriter holdingTheFirst = (batch, done) -> {
             if (!held.compareAndSet(null, batch)) {
