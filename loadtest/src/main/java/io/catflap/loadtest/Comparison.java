@@ -24,6 +24,8 @@ final class Comparison {
             new Figure("insert p99 ms", "insert_latency_p99_ms", "%,.2f", true, o -> o.run().insertLatencyMillis(0.99)),
             new Figure("cpu us/request", "cpu_microseconds_per_request", "%,.1f", true, o -> o.run().cpuMicrosPerRequest()),
             new Figure("peak rss MiB", "peak_rss_mib", "%,.1f", true, o -> o.run().peakRssMib()),
+            new Figure("CH inserts/s/table", "clickhouse_inserts_per_table_per_second", "%,.1f", true,
+                    o -> o.run().clickHouseInsertsPerTableSecond()),
             new Figure("attacked req/s", "requests_per_second_under_attack", "%,.0f", true,
                     o -> o.underAttack() == null ? null : o.underAttack().requestsPerSecond()),
             new Figure("attacked / clean", "good_rate_under_attack_vs_clean", "%.2f", true,

@@ -314,17 +314,22 @@ public final class LoadtestMain implements Callable<Integer> {
         List<ProcSampler> processes = new ArrayList<>(samplers);   // the first destination's is shown while running
         processes.add(self);
         Stats stats = new Stats(tables.size(), t.size());
+        Verifier verifier = clickHouse == null ? null : new Verifier(clickHouse);
+        Long insertsBefore = verifier == null ? null : verifier.insertQueries();
         double seconds = phase(t, workload, stats, durationMillis, maxRequests, idle, true,
                 processes.toArray(ProcSampler[]::new));
+        Long inserts = verifier == null ? null : verifier.insertQueries() - insertsBefore;
         // Every destination inserts into the same tables: the run is verified as a whole, under its one tag.
-        List<Verifier.TableCount> verification = clickHouse == null ? null
-                : new Verifier(clickHouse).verify(workload, stats, verifyWaitMillis);
+        List<Verifier.TableCount> verification = verifier == null ? null
+                : verifier.verify(workload, stats, verifyWaitMillis);
         if (t.size() == 1) {
-            return new RunReport(describe(t, runTag, tables), seconds, stats, samplers.get(0), self, verification, fake);
+            return new RunReport(describe(t, runTag, tables), seconds, stats, samplers.get(0), self, verification, fake,
+                    inserts);
         }
         List<RunReport> destinations = IntStream.range(0, t.size())
                 .mapToObj(d -> RunReport.destination(t.get(d), seconds, stats.destination(d), samplers.get(d))).toList();
-        return new RunReport(describe(t, runTag, tables), seconds, stats, null, self, verification, fake, destinations);
+        return new RunReport(describe(t, runTag, tables), seconds, stats, null, self, verification, fake, destinations,
+                inserts);
     }
 
     /**

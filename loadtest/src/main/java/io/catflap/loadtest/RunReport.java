@@ -16,6 +16,7 @@ final class RunReport {
     private final List<Verifier.TableCount> verification;
     private final FakeClickHouse fake;
     private final List<RunReport> destinations;
+    private final Long clickHouseInserts;
 
     /**
      * @param run what was run (target, preset, options), shown as given
@@ -23,10 +24,11 @@ final class RunReport {
      * @param harness this process, sampled the same way (it shares the machine with the target), or null
      * @param verification per-table counts, or null when not verified
      * @param fake the built-in upstream, or null
+     * @param clickHouseInserts INSERT queries ClickHouse executed during the run, or null when not counted
      */
     RunReport(Map<String, Object> run, double seconds, Stats stats, ProcSampler target, ProcSampler harness,
-            List<Verifier.TableCount> verification, FakeClickHouse fake) {
-        this(run, seconds, stats, target, harness, verification, fake, List.of());
+            List<Verifier.TableCount> verification, FakeClickHouse fake, Long clickHouseInserts) {
+        this(run, seconds, stats, target, harness, verification, fake, List.of(), clickHouseInserts);
     }
 
     /**
@@ -34,7 +36,8 @@ final class RunReport {
      * @param destinations with several destinations, each one's share of the run ({@link #destination}); else empty
      */
     RunReport(Map<String, Object> run, double seconds, Stats stats, ProcSampler target, ProcSampler harness,
-            List<Verifier.TableCount> verification, FakeClickHouse fake, List<RunReport> destinations) {
+            List<Verifier.TableCount> verification, FakeClickHouse fake, List<RunReport> destinations,
+            Long clickHouseInserts) {
         this.run = run;
         this.seconds = seconds;
         this.stats = stats;
@@ -43,11 +46,12 @@ final class RunReport {
         this.verification = verification;
         this.fake = fake;
         this.destinations = destinations;
+        this.clickHouseInserts = clickHouseInserts;
     }
 
     /** One destination's share of a run: its own counters and sampled process, the run's duration. */
     static RunReport destination(Target destination, double seconds, Stats stats, ProcSampler process) {
-        return new RunReport(Map.of("target", destination.toString()), seconds, stats, process, null, null, null);
+        return new RunReport(Map.of("target", destination.toString()), seconds, stats, process, null, null, null, null);
     }
 
     String target() {
@@ -75,6 +79,15 @@ final class RunReport {
     /** The target's peak RSS; null when it was not sampled. */
     Double peakRssMib() {
         return target == null ? null : target.peakRssKib() / 1024.0;
+    }
+
+    /**
+     * INSERT queries ClickHouse executed per second and per table of the run: what batching saved it (every request
+     * sent straight to ClickHouse is one); null when not counted.
+     */
+    Double clickHouseInsertsPerTableSecond() {
+        return clickHouseInserts == null || verification == null || verification.isEmpty() ? null
+                : clickHouseInserts / seconds / verification.size();
     }
 
     boolean verified() {
@@ -132,6 +145,10 @@ final class RunReport {
             f.put("ingested_bytes", fake.insertedBytes());
             f.put("peak_concurrent_inserts", fake.peakInsertsInFlight());
             m.put("fake_upstream", f);
+        }
+        if (clickHouseInserts != null) {
+            m.put("clickhouse_inserts", clickHouseInserts);
+            m.put("clickhouse_inserts_per_table_per_second", clickHouseInsertsPerTableSecond());
         }
         if (verification != null) {
             List<Object> tables = new ArrayList<>();
@@ -206,6 +223,10 @@ final class RunReport {
         if (fake != null) {
             line(b, "fake upstream", fmt("%s: %,d inserts, %.1f MiB ingested, peak %d concurrent inserts", fake.url(),
                     fake.inserts(), fake.insertedBytes() / 1048576.0, fake.peakInsertsInFlight()));
+        }
+        if (clickHouseInserts != null) {
+            line(b, "clickhouse", fmt("%,d INSERT queries (%.1f/s per table)", clickHouseInserts,
+                    clickHouseInsertsPerTableSecond()));
         }
         stats.errorsByMessage().forEach((message, n) -> line(b, "error", fmt("%,d x %s", n, message)));
         if (!destinations.isEmpty()) {

@@ -80,8 +80,19 @@ final class Verifier {
     }
 
     /** The answer as TabSeparated text: client-v2's default, RowBinaryWithNamesAndTypes, is newer than 18.16. */
+    /**
+     * INSERT queries the server has executed since it started (the {@code InsertQuery} profile event, any table):
+     * read before and after a run, the difference is what the run's load cost ClickHouse in inserts.
+     */
+    long insertQueries() throws Exception {
+        return Long.parseLong(text("SELECT sum(value) FROM system.events WHERE event = 'InsertQuery'"));
+    }
+
     private String query(String select, String table, String tag, String condition) throws Exception {
-        String sql = select + " FROM " + table + " WHERE tag = " + SqlText.quote(tag) + " AND (" + condition + ")";
+        return text(select + " FROM " + table + " WHERE tag = " + SqlText.quote(tag) + " AND (" + condition + ")");
+    }
+
+    private String text(String sql) throws Exception {
         try (QueryResponse r = clickHouse.query(sql, new QuerySettings().setFormat(ClickHouseFormat.TabSeparated))
                 .get()) {
             return new String(r.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();

@@ -20,8 +20,8 @@ class ComparisonTest {
 
     @Test
     void figuresSideBySideWithRatiosOfTheFirstTargetOverEachOther() throws Exception {
-        TargetOutcome a = TargetOutcome.of(report("kitten://127.0.0.1:1", 100, sampledProcess()));
-        TargetOutcome b = TargetOutcome.of(report("kitten://127.0.0.1:2", 50, null));
+        TargetOutcome a = TargetOutcome.of(report("kitten://127.0.0.1:1", 100, sampledProcess(), 40L));
+        TargetOutcome b = TargetOutcome.of(report("kitten://127.0.0.1:2", 50, null, 400L));
         Comparison comparison = new Comparison(List.of(a, b));
 
         String text = comparison.text();
@@ -29,6 +29,8 @@ class ComparisonTest {
         assertTrue(row("requests/s", "10", "5", "2.00").matcher(text).find(), text);
         assertTrue(row("rows/s", "20", "10", "2.00").matcher(text).find(), text);
         assertTrue(row("cpu us/request", "10,000.0", "-", "-").matcher(text).find(), "B was not sampled: " + text);
+        assertTrue(row("CH inserts/s/table", "4.0", "40.0", "0.10").matcher(text).find(),
+                "ClickHouse's inserts over 10 s and 1 table: " + text);
         assertTrue(row("lost rows", "0", "0", "").matcher(text).find(), "no ratio of lost rows: " + text);
         assertFalse(text.contains("attacked"), "no --hostile, no rows for it: " + text);
 
@@ -42,15 +44,16 @@ class ComparisonTest {
         assertFalse(ratios.containsKey("lost_rows"));
     }
 
-    /** A verified 10-second run of {@code requests} two-row inserts, none lost. */
-    private static RunReport report(String target, int requests, ProcSampler sampled) {
+    /** A verified 10-second run of {@code requests} two-row inserts into one table, none lost. */
+    private static RunReport report(String target, int requests, ProcSampler sampled, long clickHouseInserts) {
         Stats stats = new Stats(1);
         for (int i = 0; i < requests; i++) {
             stats.insertAcked(0, 2, 1000);
         }
         List<Verifier.TableCount> verified = List.of(new Verifier.TableCount("t", 2L * requests, 0, 2L * requests,
                 2L * requests, 0));
-        return new RunReport(Map.of("target", target, "idle_connections", 0L), 10, stats, sampled, null, verified, null);
+        return new RunReport(Map.of("target", target, "idle_connections", 0L), 10, stats, sampled, null, verified, null,
+                clickHouseInserts);
     }
 
     /** A process in a scratch /proc that used 1 s of CPU (100 ticks) and holds 100 MiB. */

@@ -62,6 +62,9 @@ class HarnessOnRealTargetsTest {
 
         JsonReport json = assertVerified(exit, 5, 100, table);
         assertEquals(20, json.number("idle_connected"), "idle KITTEN connections completed the handshake");
+        long inserts = json.number("clickhouse_inserts");
+        assertTrue(inserts >= 1 && inserts < 100, "ClickHouse counted the aggregator's merged inserts, fewer than "
+                + "the 100 requests: " + json);
     }
 
     @Test
