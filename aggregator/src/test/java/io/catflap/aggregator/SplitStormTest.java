@@ -36,6 +36,8 @@ import org.junit.jupiter.params.provider.ValueSource;
 class SplitStormTest {
     /** The period the spec asks for; the senders idle in their kernels most of it, so the test stays cheap. */
     private static final Duration SUSTAINED = Duration.ofSeconds(30);
+    /** For the sender that rejoins the good batch: long enough for four quarantines to end and begin again. */
+    private static final Duration REJOINING = Duration.ofSeconds(12);
     private static final int GOOD_SENDERS = 100;
     /** Short, so that a bad sender pausing a little longer rejoins the good batch many times in the run. */
     private static final long QUARANTINE_MILLIS = 2_000;
@@ -53,6 +55,7 @@ class SplitStormTest {
     @ParameterizedTest(name = "the bad sender pauses {0} ms")
     @ValueSource(longs = {0, QUARANTINE_MILLIS + 500})
     void aBadSenderNeitherSplitsGoodBatchesAgainAndAgainNorFloodsTheTable(long badPauseMillis) throws Exception {
+        Duration sustained = badPauseMillis == 0 ? SUSTAINED : REJOINING;
         List<Long> inserts = new CopyOnWriteArrayList<>();
         try (FakeClickHouse upstream = new FakeClickHouse(r -> {
                 if (URLDecoder.decode(r.uri(), StandardCharsets.UTF_8).contains("INSERT INTO")) {
@@ -63,7 +66,7 @@ class SplitStormTest {
              Aggregator agg = Aggregator.start(TestAggregators.local(upstream.url())
                      .minFlushGapMillis(MIN_FLUSH_GAP_MILLIS).quarantineMillis(QUARANTINE_MILLIS)
                      .maxSplitInserts(SPLIT_INSERTS_PER_SECOND))) {
-            BadNeighbour.Outcome o = BadNeighbour.run(agg.port(), "db.t(a)", GOOD_SENDERS, SUSTAINED,
+            BadNeighbour.Outcome o = BadNeighbour.run(agg.port(), "db.t(a)", GOOD_SENDERS, sustained,
                     Duration.ofMillis(badPauseMillis));
 
             assertEquals(List.of(), o.goodErrors(), "no good sender got an error");
@@ -87,7 +90,7 @@ class SplitStormTest {
             if (badPauseMillis > 0) {
                 assertTrue(delayed > 0, "batches of ~100 split apart take more than a second's split budget");
             }
-            assertTrue(splitInserts <= SPLIT_INSERTS_PER_SECOND * (SUSTAINED.toSeconds() + 1),
+            assertTrue(splitInserts <= SPLIT_INSERTS_PER_SECOND * (sustained.toSeconds() + 1),
                     "split inserts within the budget: " + splitInserts);
             long start = inserts.get(0);
             Map<Long, Integer> perSecond = new HashMap<>();
