@@ -211,10 +211,12 @@ public final class UpstreamInsert implements BatchWriter {
                 log.debug("insert into {} failed for {} requests: {}", batch.key().tableName(), to - from,
                         r.message());
             }
-            batch.answer(from, to, r.toResult());
+            // the batch's outcome is recorded (status, metrics, the table's own series) before its last senders
+            // hear it, so that what they see next on /status and /metrics already includes their answer
             if (unanswered.addAndGet(from - to) == 0) {
                 done.accept(lastError);
             }
+            batch.answer(from, to, r.toResult());
         }
     }
 
