@@ -29,7 +29,10 @@ class SelectBehindReadGateTest {
                 .admin(null)
                 .clickhouse(clickhouse.httpUrl())
                 .maxReaders(1)
-                .freeReadBudget(0);   // every request needs the one permit
+                .freeReadBudget(0)    // every request needs the one permit
+                // the unread answer must not make the select connection unwritable, which stops reading it too:
+                // its next request would then never get as far as the read gate
+                .writeBufferBytes(64 << 20);
         try (Aggregator aggregator = Aggregator.start(config);
              RawHttp selects = new RawHttp(aggregator.port());
              RawHttp insert = new RawHttp(aggregator.port())) {
