@@ -132,7 +132,7 @@ public final class Aggregator implements AutoCloseable {
                 .register(registry);
         this.pipelines = new Pipelines(ingest, listenTls, config.readTimeoutMillis(), config.minReadRate(),
                 new ReadDeadlineHandler.Timeouts(registry), config.unwritableTimeoutMillis(), unwritableClosed,
-                config.idleTimeoutMillis(), idleClosed);
+                config.idleTimeoutMillis(), idleClosed, config.garbageDelayMillis());
         this.status = new AggregatorStatus(config, batcher, gate, memory, connections, insertPool, selects);
     }
 

@@ -48,6 +48,11 @@ public final class AggregatorConfig {
     public static final int DEFAULT_WRITE_BUFFER_BYTES = 64 << 10;
     /** As long as a connection may stay idle: a sender that reads nothing for a minute is as gone as a silent one. */
     public static final long DEFAULT_UNWRITABLE_TIMEOUT_MILLIS = 60_000;
+    /**
+     * As Postfix's {@code smtpd_error_sleep_time}: a host that reconnects whenever it is refused then costs one
+     * connection a second, not hundreds, while a person who pointed the wrong tool at the port still reads why.
+     */
+    public static final long DEFAULT_GARBAGE_DELAY_MILLIS = 1_000;
 
     /**
      * A sender resends a request whose answer it lost (its process was killed) once it is back: seconds to minutes
@@ -112,6 +117,7 @@ public final class AggregatorConfig {
     private int maxConnections = DEFAULT_MAX_CONNECTIONS;
     private int writeBufferBytes = DEFAULT_WRITE_BUFFER_BYTES;
     private long unwritableTimeoutMillis = DEFAULT_UNWRITABLE_TIMEOUT_MILLIS;
+    private long garbageDelayMillis = DEFAULT_GARBAGE_DELAY_MILLIS;
     private TokenFile tokens;
     private String adminToken;
     private int maxTrackedTables = DEFAULT_MAX_TRACKED_TABLES;
@@ -361,6 +367,22 @@ public final class AggregatorConfig {
 
     public AggregatorConfig unwritableTimeoutMillis(long v) {
         unwritableTimeoutMillis = positive(v, "unwritableTimeoutMillis");
+        return this;
+    }
+
+    /**
+     * How long a connection whose first bytes are neither a KITTEN handshake nor an HTTP request waits, not read,
+     * before its 400 and its close; 0 = at once.
+     */
+    public long garbageDelayMillis() {
+        return garbageDelayMillis;
+    }
+
+    public AggregatorConfig garbageDelayMillis(long v) {
+        if (v < 0) {
+            throw new IllegalArgumentException("garbageDelayMillis must not be negative: " + v);
+        }
+        garbageDelayMillis = v;
         return this;
     }
 

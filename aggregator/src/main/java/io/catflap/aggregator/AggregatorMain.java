@@ -228,6 +228,14 @@ public final class AggregatorMain implements Callable<Integer> {
                     + "${DEFAULT-VALUE}, as --idle-timeout: a sender that reads nothing for a minute is gone).")
     Duration unwritableTimeout;
 
+    @Option(names = "--garbage-delay", paramLabel = "DURATION", defaultValue = "1s",
+            converter = DurationConverter.class,
+            description = "A connection whose first bytes are neither a KITTEN handshake nor an HTTP request line "
+                    + "gets its 400 after this long, unread meanwhile, and is then closed (default ${DEFAULT-VALUE}, "
+                    + "as Postfix's smtpd_error_sleep_time: a host that reconnects whenever it is refused costs one "
+                    + "connection per delay instead of hundreds a second; 0s answers at once).")
+    Duration garbageDelay;
+
     @Option(names = "--dedup-window", paramLabel = "DURATION", defaultValue = "10m",
             converter = DurationConverter.class,
             description = "How long the answer to a KITTEN request with an idempotency key is remembered, so that a "
@@ -306,6 +314,7 @@ public final class AggregatorMain implements Callable<Integer> {
                 .maxConnections(maxConnections)
                 .writeBufferBytes(writeBufferBytes)
                 .unwritableTimeoutMillis(unwritableTimeout.toMillis())
+                .garbageDelayMillis(garbageDelay.toMillis())
                 .tokens(tokens == null ? null : TokenFile.load(tokens));
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         AdminServer.bindJvmMetrics(registry);

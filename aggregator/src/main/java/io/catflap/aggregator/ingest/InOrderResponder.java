@@ -4,9 +4,7 @@ import io.catflap.aggregator.batch.Ack;
 import io.catflap.aggregator.batch.InsertResult;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.socket.DuplexChannel;
 import java.util.ArrayDeque;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Answers the requests of one connection in the order they arrived, whatever order their inserts finish in.
@@ -14,9 +12,6 @@ import java.util.concurrent.TimeUnit;
  * {@link InsertReply}s, which the protocol's reply encoder turns into bytes.
  */
 final class InOrderResponder {
-    /** How long a closing connection waits for its sender to close first; see {@link #lingeringClose}. */
-    static final long LINGER_MILLIS = 2_000;
-
     private final ChannelHandlerContext ctx;
     private final ArrayDeque<Slot> slots = new ArrayDeque<>();
     private boolean closeWhenDrained;
@@ -64,25 +59,9 @@ final class InOrderResponder {
         }
         if (closeWhenDrained && slots.isEmpty() && !closing) {
             closing = true;
-            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> lingeringClose());
+            ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> LingeringClose.close(ctx.channel()));
         } else if (wrote) {
             ctx.flush();
-        }
-    }
-
-    /**
-     * Ends the connection after its last answer without resetting it. Closing a socket with unread bytes in its
-     * receive buffer sends a TCP reset, which can destroy the answer before the sender has read it (a sender
-     * whose request was refused mid-body is still sending). So the output is shut down first — the sender reads
-     * the answer and then end of stream — and the socket closed once the sender closed its side, or after
-     * {@link #LINGER_MILLIS}.
-     */
-    private void lingeringClose() {
-        if (ctx.channel() instanceof DuplexChannel duplex && ctx.channel().isActive()) {
-            duplex.shutdownOutput();
-            ctx.executor().schedule(() -> ctx.channel().close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
-        } else {
-            ctx.channel().close();
         }
     }
 }

@@ -47,6 +47,7 @@ public final class Pipelines {
     private final Counter unwritableClosed;
     private final long idleTimeoutMillis;
     private final Counter idleClosed;
+    private final long garbageDelayMillis;
 
     /**
      * @param tls                     the data port's TLS, or null for plaintext
@@ -55,10 +56,12 @@ public final class Pipelines {
      *                                may take
      * @param unwritableTimeoutMillis how long answers may stay unread ({@link UnwritableTimeoutHandler})
      * @param idleTimeoutMillis       how long a connection may idle between requests ({@link IdleTimeoutHandler})
+     * @param garbageDelayMillis      how long a connection that speaks neither protocol waits for its answer
+     *                                ({@link ProtocolSniffer})
      */
     public Pipelines(Ingest ingest, TlsContext tls, long readTimeoutMillis, long minReadRate,
                      ReadDeadlineHandler.Timeouts readTimeouts, long unwritableTimeoutMillis,
-                     Counter unwritableClosed, long idleTimeoutMillis, Counter idleClosed) {
+                     Counter unwritableClosed, long idleTimeoutMillis, Counter idleClosed, long garbageDelayMillis) {
         this.ingest = ingest;
         this.tls = tls;
         this.readTimeoutMillis = readTimeoutMillis;
@@ -68,10 +71,15 @@ public final class Pipelines {
         this.unwritableClosed = unwritableClosed;
         this.idleTimeoutMillis = idleTimeoutMillis;
         this.idleClosed = idleClosed;
+        this.garbageDelayMillis = garbageDelayMillis;
     }
 
     Ingest ingest() {
         return ingest;
+    }
+
+    long garbageDelayMillis() {
+        return garbageDelayMillis;
     }
 
     /** A new connection, before its first bytes said what it speaks. */
