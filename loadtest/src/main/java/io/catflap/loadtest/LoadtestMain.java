@@ -123,7 +123,9 @@ public final class LoadtestMain implements Callable<Integer> {
     @Option(names = "--lz4", description = "KITTEN: send LZ4-compressed bodies (catflap extension, not kittenhouse)")
     boolean lz4;
 
-    @Option(names = "--clickhouse", paramLabel = "URL", description = "ClickHouse HTTP URL to verify delivery against")
+    @Option(names = "--clickhouse", paramLabel = "URL",
+            description = "ClickHouse HTTP URL to verify delivery against; on a loopback host, the server process "
+                    + "listening on its port is sampled for CPU too")
     URI clickhouse;
 
     @Option(names = "--create-tables", description = "create the tables in --clickhouse if missing (MergeTree)")
@@ -256,6 +258,8 @@ public final class LoadtestMain implements Callable<Integer> {
                 pids.add(destinationPids);
             }
             Client verifyIn = withFake ? null : clickHouse;   // the fake stores nothing
+            OptionalLong clickHousePid = verifyIn == null ? OptionalLong.empty()
+                    : ClickHouseServer.localPid(Path.of("/proc"), clickhouse);
             boolean comparing = targets.size() > 1;
             List<TargetOutcome> outcomes = new ArrayList<>();
             for (int i = 0; i < targets.size(); i++) {
@@ -265,7 +269,7 @@ public final class LoadtestMain implements Callable<Integer> {
                 if (comparing) {
                     err.printf(Locale.ROOT, "target %s: %s (tag %s)%n", Comparison.letter(i), name(t), targetTag);
                 }
-                TargetOutcome outcome = runOn(t, pids.get(i), targetTag, tables, verifyIn, fake);
+                TargetOutcome outcome = runOn(t, pids.get(i), targetTag, tables, verifyIn, clickHousePid, fake);
                 if (comparing) {
                     out.printf(Locale.ROOT, "%s=== %s: %s ===%n", i > 0 ? "\n" : "", Comparison.letter(i), name(t));
                 }
@@ -286,50 +290,58 @@ public final class LoadtestMain implements Callable<Integer> {
 
     /** One target: its warm-up, then the measured run, or with {@code --hostile} a clean run and a run under attack. */
     private TargetOutcome runOn(List<Target> t, List<Long> pids, String runTag, List<String> tables, Client clickHouse,
-            FakeClickHouse fake) throws Exception {
+            OptionalLong clickHousePid, FakeClickHouse fake) throws Exception {
         if (warmupMillis > 0) {
             err.printf(Locale.ROOT, "warming up for %.1f s (run tag %s-warmup, not counted)%n", warmupMillis / 1000.0, runTag);
-            phase(t, workload(runTag + "-warmup", tables), new Stats(tables.size(), t.size()), warmupMillis, 0, 0, false);
+            phase(t, workload(runTag + "-warmup", tables), new Stats(tables.size(), t.size()), warmupMillis, 0, 0, false,
+                    null);
         }
         if (hostile == null) {
-            return TargetOutcome.of(measure(t, pids, runTag, tables, clickHouse, fake));
+            return TargetOutcome.of(measure(t, pids, runTag, tables, clickHouse, clickHousePid, fake));
         }
         err.printf(Locale.ROOT, "clean run (tag %s-clean)%n", runTag);
-        RunReport clean = measure(t, pids, runTag + "-clean", tables, clickHouse, fake);
+        RunReport clean = measure(t, pids, runTag + "-clean", tables, clickHouse, clickHousePid, fake);
         try (HostileSenders senders = new HostileSenders(t.get(0), workload(runTag + "-hostile", tables), runTag + "-hostile")) {
             err.printf(Locale.ROOT, "opening %,d hostile connections (%s)%n", hostile.total(), hostileText);
             senders.start(hostile, waitForTargetMillis);
             err.printf(Locale.ROOT, "run under attack (tag %s)%n", runTag);
-            RunReport attacked = measure(t, pids, runTag, tables, clickHouse, fake);
+            RunReport attacked = measure(t, pids, runTag, tables, clickHouse, clickHousePid, fake);
             return new TargetOutcome(clean, attacked, hostileText, senders.lines(), senders.toJson());
         }
     }
 
-    /** One measured phase: the load, the target's and this process's CPU and memory, and delivery verification. */
+    /**
+     * One measured phase: the load, the CPU and memory of the target, of this process and of ClickHouse (when
+     * {@code clickHousePid} is present), the whole machine's CPU, and delivery verification.
+     */
     private RunReport measure(List<Target> t, List<Long> pids, String runTag, List<String> tables,
-            Client clickHouse, FakeClickHouse fake) throws Exception {
+            Client clickHouse, OptionalLong clickHousePid, FakeClickHouse fake) throws Exception {
         Workload workload = workload(runTag, tables);
         List<ProcSampler> samplers = pids.stream().map(pid -> pid == null ? null : ProcSampler.of(pid)).toList();
         ProcSampler self = Files.isDirectory(Path.of("/proc/self")) ? ProcSampler.of(ProcessHandle.current().pid()) : null;
+        ProcSampler clickHouseServer = clickHousePid.isPresent() ? ProcSampler.of(clickHousePid.getAsLong()) : null;
         List<ProcSampler> processes = new ArrayList<>(samplers);   // the first destination's is shown while running
         processes.add(self);
+        processes.add(clickHouseServer);
+        MachineCpu machine = MachineCpu.start(Path.of("/proc/stat"));
         Stats stats = new Stats(tables.size(), t.size());
         Verifier verifier = clickHouse == null ? null : new Verifier(clickHouse);
         Long insertsBefore = verifier == null ? null : verifier.insertQueries();
-        double seconds = phase(t, workload, stats, durationMillis, maxRequests, idle, true,
+        double seconds = phase(t, workload, stats, durationMillis, maxRequests, idle, true, machine,
                 processes.toArray(ProcSampler[]::new));
-        Long inserts = verifier == null ? null : verifier.insertQueries() - insertsBefore;
+        ClickHouseCost cost = verifier == null ? null
+                : new ClickHouseCost(verifier.insertQueries() - insertsBefore, clickHouseServer);
         // Every destination inserts into the same tables: the run is verified as a whole, under its one tag.
         List<Verifier.TableCount> verification = verifier == null ? null
                 : verifier.verify(workload, stats, verifyWaitMillis);
         if (t.size() == 1) {
-            return new RunReport(describe(t, runTag, tables), seconds, stats, samplers.get(0), self, verification, fake,
-                    inserts);
+            return new RunReport(describe(t, runTag, tables), seconds, stats, samplers.get(0), self, machine,
+                    verification, fake, cost);
         }
         List<RunReport> destinations = IntStream.range(0, t.size())
                 .mapToObj(d -> RunReport.destination(t.get(d), seconds, stats.destination(d), samplers.get(d))).toList();
-        return new RunReport(describe(t, runTag, tables), seconds, stats, null, self, verification, fake, destinations,
-                inserts);
+        return new RunReport(describe(t, runTag, tables), seconds, stats, null, self, machine, verification, fake,
+                destinations, cost);
     }
 
     /**
@@ -340,8 +352,7 @@ public final class LoadtestMain implements Callable<Integer> {
         String userInfo = url.getUserInfo() == null ? "default:" : url.getUserInfo();
         int colon = userInfo.indexOf(':');
         return new Client.Builder()
-                .addEndpoint(url.getScheme() + "://" + url.getHost() + ":" + (url.getPort() != -1 ? url.getPort()
-                        : "https".equals(url.getScheme()) ? 8443 : 8123))
+                .addEndpoint(url.getScheme() + "://" + url.getHost() + ":" + ClickHouseServer.port(url))
                 .setUsername(colon < 0 ? userInfo : userInfo.substring(0, colon))
                 .setPassword(colon < 0 ? "" : userInfo.substring(colon + 1))
                 .compressServerResponse(false)
@@ -360,11 +371,12 @@ public final class LoadtestMain implements Callable<Integer> {
 
     /**
      * One load phase: opens the idle connections, runs the active hosts until the deadline or the request budget,
-     * printing progress each second if {@code live}, samples the processes once more (the first is the target, shown
-     * in the progress line) and closes every connection. Returns the seconds the active hosts ran.
+     * printing progress each second if {@code live}, samples the machine (if not null) and the processes once more
+     * (the first is the target, shown in the progress line) and closes every connection. Returns the seconds the
+     * active hosts ran.
      */
     private double phase(List<Target> t, Workload workload, Stats stats, long millis, long requests, int idleCount,
-            boolean live, ProcSampler... processes) throws InterruptedException {
+            boolean live, MachineCpu machine, ProcSampler... processes) throws InterruptedException {
         boolean terminal = err == System.err && System.console() != null;
         try (LoadRun load = new LoadRun(t, workload, stats, rate, requests, requestTimeoutMillis,
                 new KittenOptions(token, lz4), ioThreads)) {
@@ -402,6 +414,9 @@ public final class LoadtestMain implements Callable<Integer> {
                 err.println();
             }
             double seconds = (System.nanoTime() - start) / 1e9;
+            if (machine != null) {
+                machine.sample();
+            }
             for (ProcSampler s : processes) {
                 if (s != null) {
                     s.sample();

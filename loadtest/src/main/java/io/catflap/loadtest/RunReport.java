@@ -13,22 +13,25 @@ final class RunReport {
     private final Stats stats;
     private final ProcSampler target;
     private final ProcSampler harness;
+    private final MachineCpu machine;
     private final List<Verifier.TableCount> verification;
     private final FakeClickHouse fake;
     private final List<RunReport> destinations;
-    private final Long clickHouseInserts;
+    private final ClickHouseCost clickHouse;
 
     /**
      * @param run what was run (target, preset, options), shown as given
      * @param target the sampled target process, or null
      * @param harness this process, sampled the same way (it shares the machine with the target), or null
+     * @param machine the whole machine's CPU over the run, or null
      * @param verification per-table counts, or null when not verified
      * @param fake the built-in upstream, or null
-     * @param clickHouseInserts INSERT queries ClickHouse executed during the run, or null when not counted
+     * @param clickHouse what the run cost ClickHouse, or null when not counted
      */
     RunReport(Map<String, Object> run, double seconds, Stats stats, ProcSampler target, ProcSampler harness,
-            List<Verifier.TableCount> verification, FakeClickHouse fake, Long clickHouseInserts) {
-        this(run, seconds, stats, target, harness, verification, fake, List.of(), clickHouseInserts);
+            MachineCpu machine, List<Verifier.TableCount> verification, FakeClickHouse fake,
+            ClickHouseCost clickHouse) {
+        this(run, seconds, stats, target, harness, machine, verification, fake, List.of(), clickHouse);
     }
 
     /**
@@ -36,22 +39,24 @@ final class RunReport {
      * @param destinations with several destinations, each one's share of the run ({@link #destination}); else empty
      */
     RunReport(Map<String, Object> run, double seconds, Stats stats, ProcSampler target, ProcSampler harness,
-            List<Verifier.TableCount> verification, FakeClickHouse fake, List<RunReport> destinations,
-            Long clickHouseInserts) {
+            MachineCpu machine, List<Verifier.TableCount> verification, FakeClickHouse fake,
+            List<RunReport> destinations, ClickHouseCost clickHouse) {
         this.run = run;
         this.seconds = seconds;
         this.stats = stats;
         this.target = target;
         this.harness = harness;
+        this.machine = machine;
         this.verification = verification;
         this.fake = fake;
         this.destinations = destinations;
-        this.clickHouseInserts = clickHouseInserts;
+        this.clickHouse = clickHouse;
     }
 
     /** One destination's share of a run: its own counters and sampled process, the run's duration. */
     static RunReport destination(Target destination, double seconds, Stats stats, ProcSampler process) {
-        return new RunReport(Map.of("target", destination.toString()), seconds, stats, process, null, null, null, null);
+        return new RunReport(Map.of("target", destination.toString()), seconds, stats, process, null, null, null, null,
+                null);
     }
 
     String target() {
@@ -86,8 +91,19 @@ final class RunReport {
      * sent straight to ClickHouse is one); null when not counted.
      */
     Double clickHouseInsertsPerTableSecond() {
-        return clickHouseInserts == null || verification == null || verification.isEmpty() ? null
-                : clickHouseInserts / seconds / verification.size();
+        return clickHouse == null || verification == null || verification.isEmpty() ? null
+                : clickHouse.inserts() / seconds / verification.size();
+    }
+
+    /** ClickHouse's CPU time per INSERT query it executed; null when not sampled or it executed none. */
+    Double clickHouseCpuMillisPerInsert() {
+        return clickHouse == null ? null : clickHouse.cpuMillisPerInsert();
+    }
+
+    /** ClickHouse's CPU time in percent of one core over the run; null when its process was not sampled. */
+    Double clickHouseCpuPercent() {
+        return clickHouse == null || clickHouse.server() == null ? null
+                : 100 * clickHouse.server().cpuSeconds() / seconds;
     }
 
     boolean verified() {
@@ -138,6 +154,10 @@ final class RunReport {
         if (harness != null) {
             m.put("harness_cpu_seconds", harness.cpuSeconds());
         }
+        if (machine != null) {
+            m.put("machine_cpu_busy_cores", machine.busyCores());
+            m.put("machine_cpu_cores", (long) machine.cores());
+        }
         if (fake != null) {
             Map<String, Object> f = new LinkedHashMap<>();
             f.put("url", fake.url());
@@ -146,9 +166,13 @@ final class RunReport {
             f.put("peak_concurrent_inserts", fake.peakInsertsInFlight());
             m.put("fake_upstream", f);
         }
-        if (clickHouseInserts != null) {
-            m.put("clickhouse_inserts", clickHouseInserts);
+        if (clickHouse != null) {
+            m.put("clickhouse_inserts", clickHouse.inserts());
             m.put("clickhouse_inserts_per_table_per_second", clickHouseInsertsPerTableSecond());
+            if (clickHouse.server() != null) {
+                m.put("clickhouse_cpu_seconds", clickHouse.server().cpuSeconds());
+                m.put("clickhouse_cpu_per_insert_ms", clickHouseCpuMillisPerInsert());
+            }
         }
         if (verification != null) {
             List<Object> tables = new ArrayList<>();
@@ -220,13 +244,22 @@ final class RunReport {
         if (harness != null) {
             line(b, "harness cpu", fmt("%.2f s (%.0f%% of a core)", harness.cpuSeconds(), 100 * harness.cpuSeconds() / seconds));
         }
+        if (machine != null) {
+            line(b, "machine cpu", fmt("%.2f of %d cores busy", machine.busyCores(), machine.cores()));
+        }
         if (fake != null) {
             line(b, "fake upstream", fmt("%s: %,d inserts, %.1f MiB ingested, peak %d concurrent inserts", fake.url(),
                     fake.inserts(), fake.insertedBytes() / 1048576.0, fake.peakInsertsInFlight()));
         }
-        if (clickHouseInserts != null) {
-            line(b, "clickhouse", fmt("%,d INSERT queries (%.1f/s per table)", clickHouseInserts,
+        if (clickHouse != null) {
+            line(b, "clickhouse", fmt("%,d INSERT queries (%.1f/s per table)", clickHouse.inserts(),
                     clickHouseInsertsPerTableSecond()));
+            if (clickHouse.server() != null) {
+                Double perInsert = clickHouseCpuMillisPerInsert();
+                line(b, "clickhouse cpu", fmt("%.2f s (%.0f%% of a core), %s per insert",
+                        clickHouse.server().cpuSeconds(), clickHouseCpuPercent(),
+                        perInsert == null ? "-" : fmt("%.1f ms", perInsert)));
+            }
         }
         stats.errorsByMessage().forEach((message, n) -> line(b, "error", fmt("%,d x %s", n, message)));
         if (!destinations.isEmpty()) {

@@ -41,12 +41,17 @@ public record Target(Kind kind, String host, int port, boolean persistent) {
     /** Refuses anything that does not resolve to a loopback address. */
     static void requireLoopback(String host) {
         try {
-            if (!InetAddress.getByName(host).isLoopbackAddress()) {
+            if (!isLoopback(host)) {
                 throw new IllegalArgumentException("load traffic goes to loopback addresses only, not " + host);
             }
         } catch (UnknownHostException e) {
             throw new IllegalArgumentException("unknown host " + host, e);
         }
+    }
+
+    /** Whether {@code host} (a name, or an address literal, IPv6 in brackets or not) resolves to a loopback address. */
+    static boolean isLoopback(String host) throws UnknownHostException {
+        return InetAddress.getByName(host).isLoopbackAddress();
     }
 
     public InetSocketAddress address() {

@@ -79,7 +79,6 @@ final class Verifier {
         return counts;
     }
 
-    /** The answer as TabSeparated text: client-v2's default, RowBinaryWithNamesAndTypes, is newer than 18.16. */
     /**
      * INSERT queries the server has executed since it started (the {@code InsertQuery} profile event, any table):
      * read before and after a run, the difference is what the run's load cost ClickHouse in inserts.
@@ -92,6 +91,7 @@ final class Verifier {
         return text(select + " FROM " + table + " WHERE tag = " + SqlText.quote(tag) + " AND (" + condition + ")");
     }
 
+    /** The answer as TabSeparated text: client-v2's default, RowBinaryWithNamesAndTypes, is newer than 18.16. */
     private String text(String sql) throws Exception {
         try (QueryResponse r = clickHouse.query(sql, new QuerySettings().setFormat(ClickHouseFormat.TabSeparated))
                 .get()) {
