@@ -259,7 +259,7 @@ public final class LoadtestMain implements Callable<Integer> {
             }
             Client verifyIn = withFake ? null : clickHouse;   // the fake stores nothing
             OptionalLong clickHousePid = verifyIn == null ? OptionalLong.empty()
-                    : ClickHouseServer.localPid(Path.of("/proc"), clickhouse);
+                    : ClickHouseProcess.localPid(Path.of("/proc"), clickhouse);
             boolean comparing = targets.size() > 1;
             List<TargetOutcome> outcomes = new ArrayList<>();
             for (int i = 0; i < targets.size(); i++) {
@@ -352,7 +352,7 @@ public final class LoadtestMain implements Callable<Integer> {
         String userInfo = url.getUserInfo() == null ? "default:" : url.getUserInfo();
         int colon = userInfo.indexOf(':');
         return new Client.Builder()
-                .addEndpoint(url.getScheme() + "://" + url.getHost() + ":" + ClickHouseServer.port(url))
+                .addEndpoint(url.getScheme() + "://" + url.getHost() + ":" + ClickHouseProcess.port(url))
                 .setUsername(colon < 0 ? userInfo : userInfo.substring(0, colon))
                 .setPassword(colon < 0 ? "" : userInfo.substring(colon + 1))
                 .compressServerResponse(false)

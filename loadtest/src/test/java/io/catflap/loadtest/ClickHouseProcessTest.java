@@ -30,36 +30,36 @@ class ClickHouseServerTest {
 
     @Test
     void theListenerOnALoopbackUrlsPort() {
-        assertEquals(OptionalLong.of(42), ClickHouseServer.localPid(proc, URI.create("http://127.0.0.1:8123")));
-        assertEquals(OptionalLong.of(42), ClickHouseServer.localPid(proc, URI.create("http://localhost")),
+        assertEquals(OptionalLong.of(42), ClickHouseProcess.localPid(proc, URI.create("http://127.0.0.1:8123")));
+        assertEquals(OptionalLong.of(42), ClickHouseProcess.localPid(proc, URI.create("http://localhost")),
                 "the default port");
-        assertEquals(OptionalLong.of(42), ClickHouseServer.localPid(proc, URI.create("http://u:p@[::1]:8123/")));
+        assertEquals(OptionalLong.of(42), ClickHouseProcess.localPid(proc, URI.create("http://u:p@[::1]:8123/")));
     }
 
     @Test
     void nothingForAnotherHostOrPort() {
-        assertEquals(OptionalLong.empty(), ClickHouseServer.localPid(proc, URI.create("http://10.1.2.3:8123")));
-        assertEquals(OptionalLong.empty(), ClickHouseServer.localPid(proc, URI.create("http://127.0.0.1:8124")));
-        assertEquals(OptionalLong.empty(), ClickHouseServer.localPid(proc, URI.create("localhost:8123")),
+        assertEquals(OptionalLong.empty(), ClickHouseProcess.localPid(proc, URI.create("http://10.1.2.3:8123")));
+        assertEquals(OptionalLong.empty(), ClickHouseProcess.localPid(proc, URI.create("http://127.0.0.1:8124")));
+        assertEquals(OptionalLong.empty(), ClickHouseProcess.localPid(proc, URI.create("localhost:8123")),
                 "no host: not taken for loopback");
     }
 
     @Test
     void nothingWhenTheListenerIsNotClickHouse() throws Exception {
         Files.writeString(proc.resolve("42/comm"), "docker-proxy\n");
-        assertEquals(OptionalLong.empty(), ClickHouseServer.localPid(proc, URI.create("http://127.0.0.1:8123")));
+        assertEquals(OptionalLong.empty(), ClickHouseProcess.localPid(proc, URI.create("http://127.0.0.1:8123")));
     }
 
     @Test
     void nothingWithoutProc() {
         assertEquals(OptionalLong.empty(),
-                ClickHouseServer.localPid(proc.resolve("missing"), URI.create("http://127.0.0.1:8123")));
+                ClickHouseProcess.localPid(proc.resolve("missing"), URI.create("http://127.0.0.1:8123")));
     }
 
     @Test
     void defaultPortsOfTheScheme() {
-        assertEquals(8123, ClickHouseServer.port(URI.create("http://ch")));
-        assertEquals(8443, ClickHouseServer.port(URI.create("https://ch")));
-        assertEquals(28123, ClickHouseServer.port(URI.create("http://ch:28123")));
+        assertEquals(8123, ClickHouseProcess.port(URI.create("http://ch")));
+        assertEquals(8443, ClickHouseProcess.port(URI.create("https://ch")));
+        assertEquals(28123, ClickHouseProcess.port(URI.create("http://ch:28123")));
     }
 }

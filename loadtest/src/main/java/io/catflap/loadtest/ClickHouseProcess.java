@@ -13,8 +13,8 @@ import java.util.OptionalLong;
  * every INSERT it executes creates a part, so on a small machine its own CPU bounds what any aggregator in front of
  * it can deliver.
  */
-final class ClickHouseServer {
-    private ClickHouseServer() {}
+final class ClickHouseProcess {
+    private ClickHouseProcess() {}
 
     /** The URL's port, or ClickHouse's default HTTP port for its scheme: 8443 for https, else 8123. */
     static int port(URI url) {
