@@ -245,7 +245,7 @@ public final class TableBatch {
         synchronized (this) {
             lastActive = System.nanoTime();
             pending = sealedPending.decrementAndGet();
-            policy.answered(latencyNanos);
+            policy.answered(latencyNanos, now());
             b = dueLocked();
         }
         handOn(b);
