@@ -109,7 +109,7 @@ public final class MemoryBuffers {
             if (err == null) {
                 buffer.done(batch);
                 metrics.flushed(buffer.table, body.length);
-                schedule(buffer, buffer.hasWaiting() ? 0 : jitter());
+                scheduleNext(buffer);
                 return;
             }
             Throwable cause = KittenDestination.unwrap(err);
@@ -122,7 +122,7 @@ public final class MemoryBuffers {
                         e.getMessage());
                 buffer.done(batch);
                 metrics.rejected(buffer.table, body.length);
-                schedule(buffer, buffer.hasWaiting() ? 0 : jitter());
+                scheduleNext(buffer);
                 return;
             }
             int errors = buffer.retry(batch);
@@ -131,6 +131,15 @@ public final class MemoryBuffers {
                     buffer.table, errors, delay, cause.toString());
             schedule(buffer, delay);
         });
+    }
+
+    /**
+     * After a batch is done: at once while full batches wait (a backlog after an outage drains back to back), else
+     * after the period. Sending whatever arrived meanwhile at once would turn a steady stream of rows into one insert
+     * per round trip to the destination instead of one per period.
+     */
+    private void scheduleNext(TableBuffer buffer) {
+        schedule(buffer, buffer.hasFullBatch(maxSendSize) ? 0 : jitter());
     }
 
     private void schedule(TableBuffer buffer, long delayMillis) {

@@ -16,6 +16,7 @@ public final class TableBuffer {
     private final MemoryBudget budget;
     private final ArrayDeque<byte[]> writes = new ArrayDeque<>();
     private long bytes;          // waiting + in flight
+    private long waitingBytes;
     private int errorsInARow;
     private int maxWrites = Integer.MAX_VALUE;   // lowered while isolating a rejected write
 
@@ -38,6 +39,7 @@ public final class TableBuffer {
         }
         writes.add(data);
         bytes += data.length;
+        waitingBytes += data.length;
         return MemoryBuffers.Offer.BUFFERED;
     }
 
@@ -51,6 +53,7 @@ public final class TableBuffer {
             size += w.length;
             batch.add(w);
         }
+        waitingBytes -= size;
         return batch;
     }
 
@@ -88,10 +91,15 @@ public final class TableBuffer {
         for (int i = batch.size() - 1; i >= 0; i--) {
             writes.addFirst(batch.get(i));
         }
+        waitingBytes += size(batch);
     }
 
-    synchronized boolean hasWaiting() {
-        return !writes.isEmpty();
+    /**
+     * Whether the next {@link #take} would be a full batch: {@code maxBytes} or more wait, or at least as many writes as
+     * a batch may take while a rejected write is being isolated. A batch that is not full waits for the next period.
+     */
+    synchronized boolean hasFullBatch(int maxBytes) {
+        return waitingBytes >= maxBytes || (maxWrites < Integer.MAX_VALUE && writes.size() >= maxWrites);
     }
 
     synchronized long bytes() {

@@ -60,6 +60,42 @@ class MemoryBuffersTest {
     }
 
     @Test
+    void rowsThatArriveDuringASendWaitForTheNextPeriodWhileFullBatchesGoBackToBack() throws Exception {
+        List<CompletableFuture<Void>> answers = new CopyOnWriteArrayList<>();
+        List<Long> sentAt = new CopyOnWriteArrayList<>();
+        InsertSink sink = (table, rowBinary, body) -> {
+            sentAt.add(System.nanoTime());
+            CompletableFuture<Void> answer = new CompletableFuture<>();
+            answers.add(answer);
+            return answer;
+        };
+        MemoryBuffers buffers = new MemoryBuffers(sink, timer, 1 << 20, 1 << 20, 10, new ClientMetrics(registry));
+        TableBuffer buffer = buffers.buffer("t(a)", false);
+        buffers.write(buffer, b("(1)"));
+        poll(() -> answers.size() == 1);
+        buffers.write(buffer, b("(2)"));   // a steady stream: less than a batch arrives while one is sent
+        answers.get(0).complete(null);
+        Thread.sleep(500);                 // the period is at least 1 s
+        assertEquals(1, answers.size());
+
+        poll(() -> answers.size() == 2);
+        for (int i = 0; i < 4; i++) {
+            buffers.write(buffer, b("(1000000)"));   // a backlog: 3 batches of 10 bytes or more
+        }
+        answers.get(1).complete(null);
+        for (int next = 2; next < 5; next++) {
+            int sent = next;
+            poll(() -> answers.size() > sent);
+            answers.get(sent).complete(null);
+        }
+        assertTrue(sentAt.get(4) - sentAt.get(2) < TimeUnit.MILLISECONDS.toNanos(900),
+                "full batches were sent one period apart");
+        poll(() -> answers.size() == 6);   // the last write, less than a batch, a period later
+        answers.get(5).complete(null);
+        awaitEmpty(buffers);
+    }
+
+    @Test
     void transientFailureIsRetriedInOrderAndOnlyTheBadWriteIsDropped() throws Exception {
         AtomicInteger calls = new AtomicInteger();
         List<String> delivered = new CopyOnWriteArrayList<>();
