@@ -90,6 +90,13 @@ final class HostileSenders implements AutoCloseable {
     }
 
     private static final long RECONNECT_DELAY_MILLIS = 100;
+    /**
+     * A small socket send buffer (Linux would grow it to 4 MiB): a {@link Kind#NOREAD} connection then stops
+     * writing once the target holds its requests unread, instead of filling megabytes of kernel buffer. The target
+     * sees the same — requests it does not read — but the harness, which shares the machine with it, does not spend
+     * the CPU that a real attacker spends on its own machine.
+     */
+    private static final int SEND_BUFFER_BYTES = 64 << 10;
     private static final long TICK_MILLIS = 100;
 
     private final Target target;
@@ -145,6 +152,7 @@ final class HostileSenders implements AutoCloseable {
         }
         new Bootstrap().group(group).channel(NettyTransport.CURRENT.socketChannel()).remoteAddress(target.address())
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000)
+                .option(ChannelOption.SO_SNDBUF, SEND_BUFFER_BYTES)
                 .handler(new ChannelInitializer<Channel>() {
                     @Override
                     protected void initChannel(Channel ch) {

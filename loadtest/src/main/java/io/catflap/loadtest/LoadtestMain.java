@@ -49,8 +49,8 @@ public final class LoadtestMain implements Callable<Integer> {
     List<String> target = new ArrayList<>();
 
     @Option(names = "--compare", paramLabel = "URL", split = ",",
-            description = {"after --target, run the same load (its warm-up and --hostile too) against each of these "
-                    + "targets in turn, each verified under its own run tag (TAG-compare1, ...), then print the figures "
+            description = {"after --target, run the same load (its --hostile too) against each of these targets in "
+                    + "turn, every target's warm-up first, each verified under its own run tag (TAG-compare1, ...), then print the figures "
                     + "side by side with the ratios --target / other; comma-separated or repeated (default: none)"})
     List<String> compare = new ArrayList<>();
 
@@ -261,11 +261,20 @@ public final class LoadtestMain implements Callable<Integer> {
             OptionalLong clickHousePid = verifyIn == null ? OptionalLong.empty()
                     : ClickHouseProcess.localPid(Path.of("/proc"), clickhouse);
             boolean comparing = targets.size() > 1;
+            // Each target's rows under a tag of its own, so that each is verified on its own in the same tables.
+            List<String> tags = new ArrayList<>();
+            for (int i = 0; i < targets.size(); i++) {
+                tags.add(i == 0 ? runTag : runTag + "-compare" + i);
+            }
+            // Every target's warm-up before the first measured run: this process's own JIT compiles during the
+            // first warm-up, and would otherwise take the machine's CPU from whichever target is measured first.
+            for (int i = 0; i < targets.size(); i++) {
+                warmUp(targets.get(i), tags.get(i), tables);
+            }
             List<TargetOutcome> outcomes = new ArrayList<>();
             for (int i = 0; i < targets.size(); i++) {
                 List<Target> t = targets.get(i);
-                // Each target's rows under a tag of its own, so that each is verified on its own in the same tables.
-                String targetTag = i == 0 ? runTag : runTag + "-compare" + i;
+                String targetTag = tags.get(i);
                 if (comparing) {
                     err.printf(Locale.ROOT, "target %s: %s (tag %s)%n", Comparison.letter(i), name(t), targetTag);
                 }
@@ -288,14 +297,19 @@ public final class LoadtestMain implements Callable<Integer> {
         }
     }
 
-    /** One target: its warm-up, then the measured run, or with {@code --hostile} a clean run and a run under attack. */
-    private TargetOutcome runOn(List<Target> t, List<Long> pids, String runTag, List<String> tables, Client clickHouse,
-            OptionalLong clickHousePid, FakeClickHouse fake) throws Exception {
+    /** The same load for {@code --warmup}, under its own tag, not measured. */
+    private void warmUp(List<Target> t, String runTag, List<String> tables) throws Exception {
         if (warmupMillis > 0) {
-            err.printf(Locale.ROOT, "warming up for %.1f s (run tag %s-warmup, not counted)%n", warmupMillis / 1000.0, runTag);
+            err.printf(Locale.ROOT, "warming up %s for %.1f s (run tag %s-warmup, not counted)%n", name(t),
+                    warmupMillis / 1000.0, runTag);
             phase(t, workload(runTag + "-warmup", tables), new Stats(tables.size(), t.size()), warmupMillis, 0, 0, false,
                     null);
         }
+    }
+
+    /** One warmed-up target: the measured run, or with {@code --hostile} a clean run and a run under attack. */
+    private TargetOutcome runOn(List<Target> t, List<Long> pids, String runTag, List<String> tables, Client clickHouse,
+            OptionalLong clickHousePid, FakeClickHouse fake) throws Exception {
         if (hostile == null) {
             return TargetOutcome.of(measure(t, pids, runTag, tables, clickHouse, clickHousePid, fake));
         }
