@@ -9,8 +9,7 @@ package io.catflap.aggregator.batch;
  * <pre>
  * A key's open batch is sealed
  *   (1) as soon as no insert of the key is in flight upstream (sealed and not yet answered)
- *       AND the key's gap has passed since its last insert was sent
- *       AND the settle time has passed since its last insert was answered;
+ *       AND the key's gap has passed since its last insert was sent;
  *   (2) when it is full (TableBatch: --batch-bytes, ClickHouse's atomic block);
  *   (3) at --flush-interval age at the latest, whatever (1) says.
  *
@@ -21,11 +20,6 @@ package io.catflap.aggregator.batch;
  * smoothed insert latency  EWMA of the time from seal to answer of the key's inserts, each weighing
  *                          1 / 2^LATENCY_SHIFT. Waiting for an upstream slot and retries count: all of it
  *                          says ClickHouse is busy.
- * settle time              --min-flush-gap / SETTLE_SHARE (5 ms): the senders an answer released send their
- *                          next rows within it, so that they join the next batch instead of waiting for the one
- *                          after (in a closed loop, a batch sealed the moment an insert is answered holds only the
- *                          senders that insert did not have, and the two halves then take turns: two inserts per
- *                          round of the senders instead of one).
  * parts pressure           0 while the table's fullest partition holds at most PARTS_CALM x parts_to_delay_insert
  *                          active parts, rising linearly to 1 at parts_to_delay_insert, where ClickHouse starts
  *                          delaying every insert into that partition (ActiveParts).
@@ -52,8 +46,6 @@ public final class SealPolicy {
     static final int LATENCY_GAPS = 2;
     /** Each answered insert weighs 1/4 in the smoothed latency: a lasting change shows within a few inserts. */
     static final int LATENCY_SHIFT = 2;
-    /** The settle time is this share of the minimum gap. */
-    static final int SETTLE_SHARE = 5;
     /** Up to half of parts_to_delay_insert the parts are merged away in time and do not widen the gap. */
     static final double PARTS_CALM = 0.5;
 
@@ -62,7 +54,6 @@ public final class SealPolicy {
     private final long maxAgeNanos;
     private final ActiveParts parts;
     private long lastSentNanos;
-    private long lastAnsweredNanos;
     private long latencyNanos;
 
     /**
@@ -77,7 +68,6 @@ public final class SealPolicy {
         this.maxAgeNanos = maxAgeNanos;
         this.parts = parts;
         this.lastSentNanos = nowNanos - maxAgeNanos;
-        this.lastAnsweredNanos = lastSentNanos;
     }
 
     /**
@@ -88,10 +78,6 @@ public final class SealPolicy {
     long sealAt(long openedNanos, boolean inFlight) {
         long latest = openedNanos + maxAgeNanos;
         long gapEnd = lastSentNanos + gapNanos();
-        long settled = lastAnsweredNanos + minGapNanos / SETTLE_SHARE;
-        if (gapEnd - settled < 0) {
-            gapEnd = settled;
-        }
         return inFlight || latest - gapEnd < 0 ? latest : gapEnd;
     }
 
@@ -100,10 +86,9 @@ public final class SealPolicy {
         lastSentNanos = nowNanos;
     }
 
-    /** An insert of the key was answered at {@code nowNanos}, {@code latencyNanos} after it was sent. */
-    void answered(long latencyNanos, long nowNanos) {
+    /** An insert of the key was answered {@code latencyNanos} after it was sent. */
+    void answered(long latencyNanos) {
         this.latencyNanos += (latencyNanos - this.latencyNanos) >> LATENCY_SHIFT;
-        lastAnsweredNanos = nowNanos;
     }
 
     /** The key's gap now: the least time between the sending of two of its inserts. */

@@ -245,7 +245,7 @@ public final class TableBatch {
         synchronized (this) {
             lastActive = System.nanoTime();
             pending = sealedPending.decrementAndGet();
-            policy.answered(latencyNanos, now());
+            policy.answered(latencyNanos);
             b = dueLocked();
         }
         handOn(b);

@@ -39,7 +39,7 @@ class SealPolicyTest {
         SealPolicy p = policy(1_000);
         assertTrue(p.sealAt(1_000 * MS, false) <= 1_000 * MS, "a new key: its first request leaves on arrival");
         p.sent(1_000 * MS);
-        p.answered(2 * MS, 1_002 * MS);
+        p.answered(2 * MS);
         assertTrue(p.sealAt(1_030 * MS, false) <= 1_030 * MS, "answered, and the last insert 30 ms ago");
     }
 
@@ -48,39 +48,26 @@ class SealPolicyTest {
         SealPolicy p = policy(0);
         p.sent(0);
         assertEquals(201, millis(p.sealAt(MS, true)), "in flight: only the flush interval ends the wait");
-        p.answered(5 * MS, 5 * MS);
+        p.answered(5 * MS);
         assertEquals(25, millis(p.sealAt(MS, false)), "answered at 5 ms: the 25 ms gap since the send remains");
         assertTrue(p.sealAt(40 * MS, false) <= 40 * MS, "a batch opened after the gap leaves at once");
-    }
-
-    /**
-     * An insert that took longer than the gap: the next batch still waits the settle time after its answer, so that
-     * the senders it released (in a closed loop, each waits for its answer before it sends again) join it.
-     */
-    @Test
-    void theNextBatchWaitsForTheSendersAnAnswerReleased() {
-        SealPolicy p = policy(0);
-        p.sent(0);
-        p.answered(40 * MS, 40 * MS);
-        assertEquals(45, millis(p.sealAt(10 * MS, false)), "answered at 40 ms: 5 ms to settle, past the 25 ms gap");
-        assertTrue(p.sealAt(60 * MS, false) <= 60 * MS, "a batch opened after both leaves at once");
     }
 
     @Test
     void theGapWidensWithTheInsertLatencyAndNarrowsAgain() {
         SealPolicy p = policy(0);
-        p.answered(10 * MS, 0);
+        p.answered(10 * MS);
         assertEquals(25, millis(p.gapNanos()), "twice the smoothed latency is below the floor");
         for (int i = 0; i < 20; i++) {
-            p.answered(60 * MS, 0);
+            p.answered(60 * MS);
         }
         assertEquals(119, millis(p.gapNanos()), "twice the 60 ms inserts take (smoothed: just under)");
         for (int i = 0; i < 20; i++) {
-            p.answered(500 * MS, 0);
+            p.answered(500 * MS);
         }
         assertEquals(200, millis(p.gapNanos()), "never wider than the flush interval");
         for (int i = 0; i < 40; i++) {
-            p.answered(MS, 0);
+            p.answered(MS);
         }
         assertEquals(25, millis(p.gapNanos()), "fast again: back to the floor");
     }
@@ -104,7 +91,7 @@ class SealPolicyTest {
     void theFlushIntervalBoundsTheWait() {
         SealPolicy p = policy(0);
         p.sent(0);
-        p.answered(10_000 * MS, 100 * MS);
+        p.answered(10_000 * MS);
         assertEquals(200, millis(p.gapNanos()));
         assertEquals(200, millis(p.sealAt(150 * MS, false)), "opened after the answer: when the gap since the send"
                 + " ends, not 10 s x 2 later");
@@ -127,7 +114,7 @@ class SealPolicyTest {
         long lastSent = -FLUSH_INTERVAL;
         for (long now = 0; now < end; now += step) {
             if (answerAt == now) {
-                p.answered(latency, now);
+                p.answered(latency);
                 answerAt = -1;
             }
             if (opened < 0) {
