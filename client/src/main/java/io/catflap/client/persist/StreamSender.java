@@ -32,6 +32,12 @@ final class StreamSender {
     /** Low enough that delivery resumes within seconds of a destination's return; a retry costs one request. */
     private static final long MAX_BACKOFF_MILLIS = 5_000;
     private static final long IDLE_POLL_MILLIS = 1_000;
+    /**
+     * After a batch that was not full, the pause before the next: rows that arrive meanwhile go out together, one
+     * insert a second per table (as the memory buffers' period) rather than one per round trip to the destination.
+     * They are on disk already, so only their arrival in ClickHouse waits. A full batch goes out at once.
+     */
+    static final long SEND_PERIOD_MILLIS = 1_000;
     /** Safety net for a sink that never answers; the batch is then sent again. */
     private static final long SEND_TIMEOUT_MILLIS = TimeUnit.MINUTES.toMillis(5);
     private static final long ANSWER_POLL_MILLIS = 100;
@@ -97,10 +103,14 @@ final class StreamSender {
                 if (pending == null) {
                     pending = next();
                 }
+                boolean partial = pending.bytes() < maxSendSize && !pending.finished() && probeUntil == null;
                 if (pending.isEmpty()) {
                     idle(pending);
                 } else {
                     deliver(pending);
+                    if (partial) {
+                        sleep(SEND_PERIOD_MILLIS);
+                    }
                 }
                 pending = null;
                 if (failures > 0) {

@@ -105,6 +105,26 @@ class PersistentLogTest {
         assertEquals(0, counter("corrupt_records"));
     }
 
+    /**
+     * Rows arriving one by one while a batch is out wait for the send period and go out together: one insert per
+     * period, not one per round trip to the destination.
+     */
+    @Test
+    void aTrickleOfRowsGoesOutOncePerPeriod() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry)) {
+            deliver(plog, sink, 0, 1);
+            for (int i = 1; i < 21; i++) {
+                appendTuples(plog, i, i + 1);
+                Thread.sleep(10);
+            }
+            until("21 tuples", () -> sink.tuples(TABLE).size() == 21);
+        }
+        assertEquals(tuples(0, 21), sink.tuples(TABLE));
+        assertTrue(sink.accepted().size() <= 3, "20 rows over 200 ms in at most two batches after the first: "
+                + sink.accepted().size());
+    }
+
     @Test
     void senderBatchesUpToMaxSendSize() throws Exception {
         RecordingSink sink = new RecordingSink();
