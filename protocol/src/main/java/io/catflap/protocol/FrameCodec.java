@@ -43,8 +43,8 @@ public final class FrameCodec {
         return decodeRequest(in, maxBodyBytes, null);
     }
 
-    /** As {@link #decodeRequest(ByteBuf, int)}, reusing the previous frame's table string while the bytes repeat. */
-    static RequestFrame decodeRequest(ByteBuf in, int maxBodyBytes, LastTable last) {
+    /** As {@link #decodeRequest(ByteBuf, int)}, reusing the table string of a recent frame with the same bytes. */
+    static RequestFrame decodeRequest(ByteBuf in, int maxBodyBytes, RecentTables recent) {
         int at = in.readerIndex();
         int readable = in.readableBytes();
         if (readable < 1) {
@@ -63,8 +63,8 @@ public final class FrameCodec {
         if (readable < headerBytes) {
             return null;
         }
-        String table = last == null ? table(in.nioBuffer(at + Kitten.REQUEST_PREFIX_BYTES, tableBytes))
-                : last.decode(in, at + Kitten.REQUEST_PREFIX_BYTES, tableBytes);
+        String table = recent == null ? table(in.nioBuffer(at + Kitten.REQUEST_PREFIX_BYTES, tableBytes))
+                : recent.decode(in, at + Kitten.REQUEST_PREFIX_BYTES, tableBytes);
         // then the body length, u32 LE, checked before waiting for a single body byte
         long bodyBytes = in.getUnsignedIntLE(at + headerBytes - Kitten.BODY_LENGTH_BYTES);
         checkBodyLength(bodyBytes, maxBodyBytes);

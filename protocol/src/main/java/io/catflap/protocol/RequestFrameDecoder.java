@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBuf;
 /** Bytes → {@link RequestFrame}s (server side). Each frame's body is a retained slice the next handler owns. */
 public final class RequestFrameDecoder extends FrameDecoder {
     private final int maxBodyBytes;
-    private final LastTable lastTable = new LastTable();
+    private final RecentTables recentTables = new RecentTables();
 
     public RequestFrameDecoder(int maxBodyBytes) {
         this.maxBodyBytes = maxBodyBytes;
@@ -13,6 +13,6 @@ public final class RequestFrameDecoder extends FrameDecoder {
 
     @Override
     Object decodeFrame(ByteBuf in) {
-        return FrameCodec.decodeRequest(in, maxBodyBytes, lastTable);
+        return FrameCodec.decodeRequest(in, maxBodyBytes, recentTables);
     }
 }

@@ -106,6 +106,10 @@ final class RowBoundary {
     private static int tupleEnd(ByteBuf body, int start, int end) throws MalformedBody {
         int depth = 0;
         for (int i = start; i < end; i++) {
+            i = body.forEachByte(i, end - i, NOT_TUPLE_SYNTAX);   // most bytes: numbers, separators, letters
+            if (i < 0) {
+                break;
+            }
             byte c = body.getByte(i);
             if (c == '(' || c == '[') {
                 depth++;
@@ -113,7 +117,7 @@ final class RowBoundary {
                 if (--depth == 0) {
                     return i + 1;
                 }
-            } else if (c == '\'') {
+            } else {
                 int closed = quotedEnd(body, i + 1, end, (byte) '\'', true);
                 if (closed < 0) {
                     throw MalformedBody.at("VALUES", "unterminated string", body, i);
@@ -123,6 +127,10 @@ final class RowBoundary {
         }
         throw MalformedBody.at("VALUES", "unterminated tuple", body, start);
     }
+
+    /** Bytes that neither nest nor open a string in a VALUES tuple. */
+    private static final ByteProcessor NOT_TUPLE_SYNTAX =
+            c -> c != '(' && c != ')' && c != '[' && c != ']' && c != '\'';
 
     /**
      * CSV: one row per line; a field that starts with a quote (after spaces or tabs) runs to its closing quote, line
@@ -254,7 +262,7 @@ final class RowBoundary {
      */
     private static int quotedEnd(ByteBuf body, int from, int end, byte quote, boolean backslash) {
         // forEachByte skips the per-byte access checks of getByte: quoted strings are most of a row's bytes
-        ByteProcessor plain = backslash ? c -> c != quote && c != '\\' : c -> c != quote;
+        ByteProcessor plain = plainIn(quote, backslash);
         for (int i = from; i < end; i++) {
             i = body.forEachByte(i, end - i, plain);
             if (i < 0) {
@@ -266,6 +274,19 @@ final class RowBoundary {
             i++;   // a backslash: the next byte is escaped
         }
         return -1;
+    }
+
+    private static final ByteProcessor PLAIN_IN_SINGLE_ESCAPED = c -> c != '\'' && c != '\\';
+    private static final ByteProcessor PLAIN_IN_DOUBLE_ESCAPED = c -> c != '"' && c != '\\';
+    private static final ByteProcessor PLAIN_IN_SINGLE = c -> c != '\'';
+    private static final ByteProcessor PLAIN_IN_DOUBLE = c -> c != '"';
+
+    /** The bytes that do not end a string quoted by {@code quote} ({@code '} or {@code "}); constants: one per string. */
+    private static ByteProcessor plainIn(byte quote, boolean backslash) {
+        if (quote == '\'') {
+            return backslash ? PLAIN_IN_SINGLE_ESCAPED : PLAIN_IN_SINGLE;
+        }
+        return backslash ? PLAIN_IN_DOUBLE_ESCAPED : PLAIN_IN_DOUBLE;
     }
 
     private static int skipSpace(ByteBuf body, int i, int end) {

@@ -11,8 +11,8 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
-/** A connection's decoder hands out the previous table string while the bytes repeat, and decodes every change. */
-class LastTableTest {
+/** A connection's decoder hands out a recent frame's table string for the same bytes, and decodes every new one. */
+class RecentTablesTest {
     @Test
     void theSameTableBytesGiveTheSameStringAndAChangeIsDecoded() {
         EmbeddedChannel ch = new EmbeddedChannel(new RequestFrameDecoder(1 << 20));
@@ -35,7 +35,7 @@ class LastTableTest {
 
     @Test
     void invalidUtf8IsRefusedEvenAfterAValidTable() {
-        LastTable last = new LastTable();
+        RecentTables last = new RecentTables();
         ByteBuf valid = Unpooled.copiedBuffer("db.t", StandardCharsets.UTF_8);
         assertEquals("db.t", last.decode(valid, 0, 4));
         ByteBuf invalid = Unpooled.wrappedBuffer(new byte[] {'d', 'b', '.', (byte) 0xff});
@@ -44,6 +44,32 @@ class LastTableTest {
         assertEquals("db.t", last.decode(valid, 0, 4), "the valid table is still remembered");
         valid.release();
         invalid.release();
+    }
+
+    /** A sender that writes to its tables in turn: each table's string is decoded once, while they fit. */
+    @Test
+    void tablesInTurnAreDecodedOnceEach() {
+        RecentTables recent = new RecentTables();
+        String[] first = new String[RecentTables.SIZE];
+        for (int round = 0; round < 3; round++) {
+            for (int t = 0; t < RecentTables.SIZE; t++) {
+                ByteBuf b = Unpooled.copiedBuffer("db.t" + t, StandardCharsets.UTF_8);
+                String s = recent.decode(b, 0, b.readableBytes());
+                b.release();
+                assertEquals("db.t" + t, s);
+                if (round == 0) {
+                    first[t] = s;
+                } else {
+                    assertSame(first[t], s, "table " + t + " in round " + round);
+                }
+            }
+        }
+        ByteBuf other = Unpooled.copiedBuffer("db.u", StandardCharsets.UTF_8);
+        assertEquals("db.u", recent.decode(other, 0, 4), "one more: the oldest makes room");
+        other.release();
+        ByteBuf oldest = Unpooled.copiedBuffer("db.t0", StandardCharsets.UTF_8);
+        assertNotSame(first[0], recent.decode(oldest, 0, 5), "decoded again");
+        oldest.release();
     }
 
     private static ByteBuf frames(String... tables) {
