@@ -2,6 +2,7 @@ package io.catflap.aggregator.batch;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.util.ByteProcessor;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 import java.util.Set;
@@ -31,34 +32,38 @@ final class RowBoundary {
      * @return the number of tuples
      */
     static long values(ByteBuf body) throws MalformedBody {
-        int end = body.writerIndex();
-        int i = skipSpace(body, body.readerIndex(), end);
+        // Read through a ByteBuffer view: its get(int) is a bounds check and a load, where ByteBuf.getByte also
+        // checks the reference count; VALUES is the format of nearly every insert, and every byte is looked at.
+        ByteBuffer b = body.nioBuffer();
+        int base = body.readerIndex();
+        int end = b.limit();
+        int i = skipSpace(b, 0, end);
         long tuples = 0;
         while (true) {
             if (i == end) {
                 if (tuples == 0) {
-                    throw MalformedBody.at("VALUES", "no tuple", body, i);
+                    throw MalformedBody.at("VALUES", "no tuple", body, base + i);
                 }
                 return tuples;
             }
-            if (body.getByte(i) != '(') {
+            if (b.get(i) != '(') {
                 throw MalformedBody.at("VALUES", tuples == 0 ? "expected '(' to start a tuple"
-                        : "expected '(' after ',' following tuple " + tuples, body, i);
+                        : "expected '(' after ',' following tuple " + tuples, body, base + i);
             }
-            i = tupleEnd(body, i, end);
+            i = tupleEnd(b, i, end, body, base);
             tuples++;
-            i = skipSpace(body, i, end);
+            i = skipSpace(b, i, end);
             if (i == end) {
                 return tuples;
             }
-            if (body.getByte(i) != ',') {
+            if (b.get(i) != ',') {
                 throw MalformedBody.at("VALUES", "unexpected bytes after tuple " + tuples
-                        + " (nothing may follow the last tuple)", body, i);
+                        + " (nothing may follow the last tuple)", body, base + i);
             }
             int comma = i;
-            i = skipSpace(body, i + 1, end);
+            i = skipSpace(b, i + 1, end);
             if (i == end) {
-                throw MalformedBody.at("VALUES", "trailing ',' after tuple " + tuples, body, comma);
+                throw MalformedBody.at("VALUES", "trailing ',' after tuple " + tuples, body, base + comma);
             }
         }
     }
@@ -102,35 +107,34 @@ final class RowBoundary {
         return c >= '0' && c <= '9';
     }
 
-    /** The index after the tuple opening at {@code start}: brackets balanced, strings closed. */
-    private static int tupleEnd(ByteBuf body, int start, int end) throws MalformedBody {
+    /**
+     * The index after the tuple opening at {@code start} of {@code b}: brackets balanced, strings closed (a backslash
+     * escapes the next byte). {@code body} and {@code base} only place an error.
+     */
+    private static int tupleEnd(ByteBuffer b, int start, int end, ByteBuf body, int base) throws MalformedBody {
         int depth = 0;
         for (int i = start; i < end; i++) {
-            i = body.forEachByte(i, end - i, NOT_TUPLE_SYNTAX);   // most bytes: numbers, separators, letters
-            if (i < 0) {
-                break;
-            }
-            byte c = body.getByte(i);
+            byte c = b.get(i);
             if (c == '(' || c == '[') {
                 depth++;
             } else if (c == ')' || c == ']') {
                 if (--depth == 0) {
                     return i + 1;
                 }
-            } else {
-                int closed = quotedEnd(body, i + 1, end, (byte) '\'', true);
-                if (closed < 0) {
-                    throw MalformedBody.at("VALUES", "unterminated string", body, i);
+            } else if (c == '\'') {
+                int open = i;
+                for (i++; i < end && (c = b.get(i)) != '\''; i++) {
+                    if (c == '\\') {
+                        i++;
+                    }
                 }
-                i = closed - 1;
+                if (i >= end) {
+                    throw MalformedBody.at("VALUES", "unterminated string", body, base + open);
+                }
             }
         }
-        throw MalformedBody.at("VALUES", "unterminated tuple", body, start);
+        throw MalformedBody.at("VALUES", "unterminated tuple", body, base + start);
     }
-
-    /** Bytes that neither nest nor open a string in a VALUES tuple. */
-    private static final ByteProcessor NOT_TUPLE_SYNTAX =
-            c -> c != '(' && c != ')' && c != '[' && c != ']' && c != '\'';
 
     /**
      * CSV: one row per line; a field that starts with a quote (after spaces or tabs) runs to its closing quote, line
@@ -262,7 +266,7 @@ final class RowBoundary {
      */
     private static int quotedEnd(ByteBuf body, int from, int end, byte quote, boolean backslash) {
         // forEachByte skips the per-byte access checks of getByte: quoted strings are most of a row's bytes
-        ByteProcessor plain = plainIn(quote, backslash);
+        ByteProcessor plain = backslash ? c -> c != quote && c != '\\' : c -> c != quote;
         for (int i = from; i < end; i++) {
             i = body.forEachByte(i, end - i, plain);
             if (i < 0) {
@@ -276,21 +280,8 @@ final class RowBoundary {
         return -1;
     }
 
-    private static final ByteProcessor PLAIN_IN_SINGLE_ESCAPED = c -> c != '\'' && c != '\\';
-    private static final ByteProcessor PLAIN_IN_DOUBLE_ESCAPED = c -> c != '"' && c != '\\';
-    private static final ByteProcessor PLAIN_IN_SINGLE = c -> c != '\'';
-    private static final ByteProcessor PLAIN_IN_DOUBLE = c -> c != '"';
-
-    /** The bytes that do not end a string quoted by {@code quote} ({@code '} or {@code "}); constants: one per string. */
-    private static ByteProcessor plainIn(byte quote, boolean backslash) {
-        if (quote == '\'') {
-            return backslash ? PLAIN_IN_SINGLE_ESCAPED : PLAIN_IN_SINGLE;
-        }
-        return backslash ? PLAIN_IN_DOUBLE_ESCAPED : PLAIN_IN_DOUBLE;
-    }
-
-    private static int skipSpace(ByteBuf body, int i, int end) {
-        while (i < end && isSpace(body.getByte(i))) {
+    private static int skipSpace(ByteBuffer b, int i, int end) {
+        while (i < end && isSpace(b.get(i))) {
             i++;
         }
         return i;
