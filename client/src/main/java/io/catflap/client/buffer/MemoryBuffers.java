@@ -15,6 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * kittenhouse's in-memory mode: per (table, format) buffers of at most {@code capBytes} (16 MiB), each flushed every
@@ -40,12 +41,20 @@ public final class MemoryBuffers {
     private final int maxSendSize;
     private final ClientMetrics metrics;
     private final Map<String, TableBuffer> buffers = new ConcurrentHashMap<>();
+    private final LongSupplier period;
 
     /** What became of a write: buffered, or refused by the table's cap or by the cap on all buffers together. */
     public enum Offer { BUFFERED, TABLE_FULL, MEMORY_FULL }
 
     public MemoryBuffers(InsertSink sink, ScheduledExecutorService timer, long capBytes, long maxMemoryBytes,
                          int maxSendSize, ClientMetrics metrics) {
+        this(sink, timer, capBytes, maxMemoryBytes, maxSendSize, metrics, MemoryBuffers::kittenhousePeriod);
+    }
+
+    /** @param period the pause between a table's flushes, in milliseconds, asked anew each time */
+    MemoryBuffers(InsertSink sink, ScheduledExecutorService timer, long capBytes, long maxMemoryBytes,
+                  int maxSendSize, ClientMetrics metrics, LongSupplier period) {
+        this.period = period;
         this.sink = sink;
         this.timer = timer;
         this.capBytes = capBytes;
@@ -60,7 +69,7 @@ public final class MemoryBuffers {
     public TableBuffer buffer(String table, boolean rowBinary) {
         return buffers.computeIfAbsent((rowBinary ? "rb:" : "v:") + table, k -> {
             TableBuffer b = new TableBuffer(table, rowBinary, budget);
-            schedule(b, jitter());
+            schedule(b, period.getAsLong());
             return b;
         });
     }
@@ -101,7 +110,7 @@ public final class MemoryBuffers {
     private void flush(TableBuffer buffer) {
         List<byte[]> batch = buffer.take(maxSendSize);
         if (batch.isEmpty()) {
-            schedule(buffer, jitter());
+            schedule(buffer, period.getAsLong());
             return;
         }
         byte[] body = Batches.join(batch, buffer.rowBinary);
@@ -126,7 +135,7 @@ public final class MemoryBuffers {
                 return;
             }
             int errors = buffer.retry(batch);
-            long delay = jitter() << Math.min(errors - 1, MAX_BACKOFF_POWER);
+            long delay = period.getAsLong() << Math.min(errors - 1, MAX_BACKOFF_POWER);
             LOG.warn("could not flush {} bytes for {} ({} failures in a row, next try in {} ms): {}", body.length,
                     buffer.table, errors, delay, cause.toString());
             schedule(buffer, delay);
@@ -139,7 +148,7 @@ public final class MemoryBuffers {
      * per round trip to the destination instead of one per period.
      */
     private void scheduleNext(TableBuffer buffer) {
-        schedule(buffer, buffer.hasFullBatch(maxSendSize) ? 0 : jitter());
+        schedule(buffer, buffer.hasFullBatch(maxSendSize) ? 0 : period.getAsLong());
     }
 
     private void schedule(TableBuffer buffer, long delayMillis) {
@@ -149,7 +158,7 @@ public final class MemoryBuffers {
     }
 
     /** kittenhouse's flush period: 1 s plus up to 2 s. */
-    private static long jitter() {
+    private static long kittenhousePeriod() {
         return 1000 + ThreadLocalRandom.current().nextLong(2000);
     }
 }
