@@ -26,7 +26,7 @@ import java.util.concurrent.TimeUnit;
 public final class ProtocolSniffer extends ByteToMessageDecoder {
     private static final byte[] KITTEN = {'K', 'I', 'T', 'T', 'E', 'N', ' '};
     /** Longer than any method (RFC 9110 and WebDAV: {@code MKCALENDAR}, {@code UPDATEREDIRECTREF} is 17). */
-    static final int MAX_METHOD_LENGTH = 24;
+    private static final int MAX_METHOD_LENGTH = 24;
     /** RFC 9110 {@code tchar}s besides letters and digits. */
     private static final String TOKEN_SYMBOLS = "!#$%&'*+-.^_`|~";
 
@@ -69,7 +69,7 @@ public final class ProtocolSniffer extends ByteToMessageDecoder {
     }
 
     /** Whether {@code in} starts with an HTTP method token and a space, or with what can still become one. */
-    static boolean startsLikeMethod(ByteBuf in) {
+    private static boolean startsLikeMethod(ByteBuf in) {
         int end = Math.min(in.writerIndex(), in.readerIndex() + MAX_METHOD_LENGTH + 1);
         for (int i = in.readerIndex(); i < end; i++) {
             byte b = in.getByte(i);
