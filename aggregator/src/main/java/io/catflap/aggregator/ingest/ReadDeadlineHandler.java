@@ -27,8 +27,10 @@ import java.util.concurrent.TimeUnit;
  * measure silence, not pace: a sender trickling a byte every few seconds would pass them forever.
  *
  * <p>Sits right behind the {@link ReadGateHandler}, which lets bytes through only with a permit, so every buffer
- * seen here belongs to a request being read. No clock is read: the deadline is the sum of the delays of its own
- * scheduled checks, which run late rather than early, so a loaded event loop only makes it more lenient.
+ * seen here belongs to a request being read. A busy connection costs a clock read per request, not a timer: one
+ * check stays scheduled per connection and a new phase moves it only if it would fire after that phase's grace
+ * period ends. A check that finds its phase early schedules itself for the rest; checks run late rather than early,
+ * after the event loop has read what arrived, so a loaded event loop only makes the deadline more lenient.
  */
 public final class ReadDeadlineHandler extends ChannelInboundHandlerAdapter {
     /** Pipeline name. */
@@ -70,9 +72,13 @@ public final class ReadDeadlineHandler extends ChannelInboundHandlerAdapter {
     /** The gate's request count when this phase started: a different count means a new request. */
     private long request;
     private long received;
-    private long elapsedNanos;
+    /** When the phase started, on the event loop's ticker. */
+    private long startNanos;
+    /** When the phase started or was last checked: the time since counts as paused if auto-read is off. */
+    private long checkedNanos;
     private long pausedNanos;
-    private long scheduledNanos;
+    /** When the pending check is due; meaningful while {@link #check} is set. */
+    private long checkDueNanos;
     private Future<?> check;
     private boolean expired;
 
@@ -129,35 +135,43 @@ public final class ReadDeadlineHandler extends ChannelInboundHandlerAdapter {
     }
 
     private void start(Phase p) {
-        cancel();
         phase = p;
         request = gate.requests();
         received = 0;
-        elapsedNanos = 0;
         pausedNanos = 0;
-        schedule(graceNanos);
+        startNanos = ctx.executor().ticker().nanoTime();
+        checkedNanos = startNanos;
+        if (check != null && checkDueNanos - startNanos > graceNanos) {
+            cancel();   // an earlier phase's check, due after this phase's grace period
+        }
+        if (check == null) {
+            schedule(graceNanos);
+        }
     }
 
     private void schedule(long delayNanos) {
-        scheduledNanos = delayNanos;
+        checkDueNanos = ctx.executor().ticker().nanoTime() + delayNanos;
         check = ctx.executor().schedule(this::check, delayNanos, TimeUnit.NANOSECONDS);
     }
 
     private void check() {
         check = null;
-        if (!gate.reading() || request != gate.requests() || !ctx.channel().isActive()) {
+        if (phase == null || !gate.reading() || request != gate.requests() || !ctx.channel().isActive()) {
             phase = null;   // the request was read (its permit, if any, went back)
             return;
         }
-        elapsedNanos += scheduledNanos;
+        long now = ctx.executor().ticker().nanoTime();
         if (!ctx.channel().config().isAutoRead()) {
-            pausedNanos += scheduledNanos;   // held back by the server, not the sender
+            pausedNanos += now - checkedNanos;   // held back by the server, not the sender
+            checkedNanos = now;
             schedule(pauseCheckNanos);
             return;
         }
+        checkedNanos = now;
+        long elapsed = now - startNanos;
         long deadline = graceNanos + pausedNanos + received * TimeUnit.SECONDS.toNanos(1) / minBytesPerSecond;
-        if (elapsedNanos < deadline) {
-            schedule(deadline - elapsedNanos);
+        if (elapsed < deadline) {
+            schedule(deadline - elapsed);
         } else {
             expire();
         }

@@ -130,6 +130,31 @@ class ReadDeadlineHandlerTest {
     }
 
     @Test
+    void aRequestStartedJustBeforeAnEarlierRequestsCheckStillGetsItsWholeGracePeriod() {
+        channel(new RequestOf(10));
+        send(10);                 // read at once; its check stays due at 1 s
+        advance(900);
+        send(5);                  // deadline: 0.9 s + 1 s + 0.05 s
+        advance(1_000);
+        assertTrue(ch.isActive(), "at 1.9 s: the check at 1 s found the new request early and waited");
+        advance(100);
+        assertFalse(ch.isActive());
+        assertEquals(1, timedOut("head"));
+    }
+
+    @Test
+    void aStallAfterALongRequestIsCutOffAtItsOwnGracePeriod() {
+        channel(new RequestOf(1_000));
+        send(999);                // deadline 1 s + 9.99 s: the check moves to 10.99 s
+        advance(1_100);
+        send(1);                  // read
+        send(5);                  // the next request stalls: it must not wait for that check
+        advance(GRACE_MILLIS + 100);
+        assertFalse(ch.isActive());
+        assertEquals(1, timedOut("head"));
+    }
+
+    @Test
     void timeWithAutoReadOffDoesNotCount() {
         channel(new RequestOf(100));
         send(1);
