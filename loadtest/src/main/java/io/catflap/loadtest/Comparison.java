@@ -23,6 +23,8 @@ final class Comparison {
             new Figure("insert p50 ms", "insert_latency_p50_ms", "%,.2f", true, o -> o.run().insertLatencyMillis(0.50)),
             new Figure("insert p99 ms", "insert_latency_p99_ms", "%,.2f", true, o -> o.run().insertLatencyMillis(0.99)),
             new Figure("cpu us/request", "cpu_microseconds_per_request", "%,.1f", true, o -> o.run().cpuMicrosPerRequest()),
+            new Figure("kernel us/request", "kernel_cpu_microseconds_per_request", "%,.1f", true,
+                    o -> o.run().kernelCpuMicrosPerRequest()),
             new Figure("peak rss MiB", "peak_rss_mib", "%,.1f", true, o -> o.run().peakRssMib()),
             new Figure("CH inserts/s/table", "clickhouse_inserts_per_table_per_second", "%,.1f", true,
                     o -> o.run().clickHouseInsertsPerTableSecond()),

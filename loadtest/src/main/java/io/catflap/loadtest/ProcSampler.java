@@ -12,16 +12,16 @@ import java.util.OptionalLong;
 import java.util.Set;
 
 /**
- * Samples a target process's CPU time ({@code utime + stime} of {@code /proc/PID/stat}) and resident memory
- * ({@code VmRSS} of {@code /proc/PID/status}), keeping the peak. Linux only; a process that exits keeps its
- * last sample.
+ * Samples a target process's CPU time ({@code utime + stime} of {@code /proc/PID/stat}, and {@code stime}, the
+ * kernel's share, alone) and resident memory ({@code VmRSS} of {@code /proc/PID/status}), keeping the peak. Linux
+ * only; a process that exits keeps its last sample.
  */
 public final class ProcSampler {
     private final Path proc;
     private final long pid;
     private final long ticksPerSecond;
-    private final long startTicks;
-    private long lastTicks;
+    private final long[] startTicks;
+    private long[] lastTicks;
     private long lastRssKib;
     private long peakRssKib;
 
@@ -56,7 +56,12 @@ public final class ProcSampler {
 
     /** CPU seconds the target used since this sampler was created (as of the last sample). */
     public synchronized double cpuSeconds() {
-        return (lastTicks - startTicks) / (double) ticksPerSecond;
+        return (lastTicks[0] + lastTicks[1] - startTicks[0] - startTicks[1]) / (double) ticksPerSecond;
+    }
+
+    /** The part of {@link #cpuSeconds()} spent in the kernel on the target's behalf: system calls, the network stack. */
+    public synchronized double kernelCpuSeconds() {
+        return (lastTicks[1] - startTicks[1]) / (double) ticksPerSecond;
     }
 
     public synchronized long rssKib() {
@@ -67,7 +72,7 @@ public final class ProcSampler {
         return peakRssKib;
     }
 
-    private long readCpuTicks() {
+    private long[] readCpuTicks() {
         try {
             return parseCpuTicks(Files.readString(proc.resolve(pid + "/stat"), StandardCharsets.US_ASCII));
         } catch (IOException e) {
@@ -76,13 +81,13 @@ public final class ProcSampler {
     }
 
     /**
-     * {@code utime + stime} in clock ticks from a {@code /proc/PID/stat} line. The command name (field 2) is in
+     * {@code {utime, stime}} in clock ticks from a {@code /proc/PID/stat} line. The command name (field 2) is in
      * parentheses and may itself contain spaces and parentheses, so fields are counted after the last ')'.
      */
-    static long parseCpuTicks(String stat) {
+    static long[] parseCpuTicks(String stat) {
         String[] fields = stat.substring(stat.lastIndexOf(')') + 2).trim().split(" +");
         // fields[0] is field 3 (state); utime and stime are fields 14 and 15.
-        return Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+        return new long[] {Long.parseLong(fields[11]), Long.parseLong(fields[12])};
     }
 
     /** The {@code VmRSS} value in KiB from {@code /proc/PID/status}; 0 if absent (a zombie, a kernel thread). */

@@ -81,6 +81,11 @@ final class RunReport {
         return target == null || stats.requests() == 0 ? null : 1e6 * target.cpuSeconds() / stats.requests();
     }
 
+    /** The kernel's part of {@link #cpuMicrosPerRequest()}: a floor that the target's own code cannot lower. */
+    Double kernelCpuMicrosPerRequest() {
+        return target == null || stats.requests() == 0 ? null : 1e6 * target.kernelCpuSeconds() / stats.requests();
+    }
+
     /** The target's peak RSS; null when it was not sampled. */
     Double peakRssMib() {
         return target == null ? null : target.peakRssKib() / 1024.0;
@@ -144,6 +149,8 @@ final class RunReport {
             t.put("cpu_seconds", target.cpuSeconds());
             t.put("cpu_percent_of_one_core", 100 * target.cpuSeconds() / seconds);
             t.put("cpu_microseconds_per_request", cpuMicrosPerRequest());
+            t.put("kernel_cpu_seconds", target.kernelCpuSeconds());
+            t.put("kernel_cpu_microseconds_per_request", kernelCpuMicrosPerRequest());
             t.put("peak_rss_mib", peakRssMib());
             t.put("final_rss_mib", target.rssKib() / 1024.0);
             m.put("target", t);
@@ -235,9 +242,10 @@ final class RunReport {
             line(b, "select latency", latencyText(stats.selectLatency));
         }
         if (target != null) {
-            line(b, "target cpu", fmt("%.2f s (%.0f%% of a core), %s per request", target.cpuSeconds(),
-                    100 * target.cpuSeconds() / seconds,
-                    cpuMicrosPerRequest() == null ? "-" : fmt("%.1f us", cpuMicrosPerRequest())));
+            line(b, "target cpu", fmt("%.2f s (%.0f%% of a core), %s per request, %s of it in the kernel",
+                    target.cpuSeconds(), 100 * target.cpuSeconds() / seconds,
+                    cpuMicrosPerRequest() == null ? "-" : fmt("%.1f us", cpuMicrosPerRequest()),
+                    kernelCpuMicrosPerRequest() == null ? "-" : fmt("%.1f us", kernelCpuMicrosPerRequest())));
             line(b, "target rss", fmt("peak %.1f MiB, final %.1f MiB (pid %d)", peakRssMib(),
                     target.rssKib() / 1024.0, target.pid()));
         }
@@ -263,12 +271,14 @@ final class RunReport {
         }
         stats.errorsByMessage().forEach((message, n) -> line(b, "error", fmt("%,d x %s", n, message)));
         if (!destinations.isEmpty()) {
-            b.append(fmt("%n%-36s %12s %12s %8s %9s %9s %10s %9s%n", "destination", "requests/s", "rows/s", "errors",
-                    "p50 ms", "p99 ms", "cpu us/req", "rss MiB"));
+            b.append(fmt("%n%-36s %12s %12s %8s %9s %9s %10s %11s %9s%n", "destination", "requests/s", "rows/s",
+                    "errors", "p50 ms", "p99 ms", "cpu us/req", "kernel us/r", "rss MiB"));
             for (RunReport d : destinations) {
-                b.append(fmt("%-36s %,12.0f %,12.0f %,8d %9.2f %9.2f %10s %9s%n", d.target(), d.requestsPerSecond(),
-                        d.rowsPerSecond(), d.stats.errors(), d.insertLatencyMillis(0.5), d.insertLatencyMillis(0.99),
+                b.append(fmt("%-36s %,12.0f %,12.0f %,8d %9.2f %9.2f %10s %11s %9s%n", d.target(),
+                        d.requestsPerSecond(), d.rowsPerSecond(), d.stats.errors(), d.insertLatencyMillis(0.5),
+                        d.insertLatencyMillis(0.99),
                         d.cpuMicrosPerRequest() == null ? "-" : fmt("%.1f", d.cpuMicrosPerRequest()),
+                        d.kernelCpuMicrosPerRequest() == null ? "-" : fmt("%.1f", d.kernelCpuMicrosPerRequest()),
                         d.peakRssMib() == null ? "-" : fmt("%.1f", d.peakRssMib())));
             }
         }

@@ -33,6 +33,7 @@ class ComparisonTest {
         assertTrue(row("requests/s", "10", "5", "2.00").matcher(text).find(), text);
         assertTrue(row("rows/s", "20", "10", "2.00").matcher(text).find(), text);
         assertTrue(row("cpu us/request", "10,000.0", "-", "-").matcher(text).find(), "B was not sampled: " + text);
+        assertTrue(row("kernel us/request", "2,500.0", "-", "-").matcher(text).find(), "a quarter in stime: " + text);
         assertTrue(row("CH inserts/s/table", "4.0", "40.0", "0.10").matcher(text).find(),
                 "ClickHouse's inserts over 10 s and 1 table: " + text);
         assertTrue(row("CH CPU ms/insert", "25.0", "-", "-").matcher(text).find(), "1 s of CPU for 40 inserts: " + text);
@@ -95,15 +96,15 @@ class ComparisonTest {
     private ProcSampler sampledProcess() throws Exception {
         Files.createDirectories(proc.resolve("7"));
         Files.writeString(proc.resolve("7/status"), "VmRSS:\t  102400 kB\n");
-        Files.writeString(proc.resolve("7/stat"), stat(0));
+        Files.writeString(proc.resolve("7/stat"), stat(0, 0));
         ProcSampler sampler = new ProcSampler(proc, 7, 100);
-        Files.writeString(proc.resolve("7/stat"), stat(100));
+        Files.writeString(proc.resolve("7/stat"), stat(75, 25));
         sampler.sample();
         return sampler;
     }
 
-    private static String stat(long utime) {
-        return "7 (x) S 1 7 7 0 -1 0 0 0 0 0 " + utime + " 0 0 0 20 0 1 0 1 1 1\n";
+    private static String stat(long utime, long stime) {
+        return "7 (x) S 1 7 7 0 -1 0 0 0 0 0 " + utime + " " + stime + " 0 0 20 0 1 0 1 1 1\n";
     }
 
     /** A table row: the label, A's and B's figure and the ratio, separated by spaces. */

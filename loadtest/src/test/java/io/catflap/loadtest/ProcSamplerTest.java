@@ -1,5 +1,6 @@
 package io.catflap.loadtest;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -19,11 +20,11 @@ import org.junit.jupiter.api.condition.OS;
 
 class ProcSamplerTest {
     @Test
-    void cpuTicksAreUtimePlusStimeCountedAfterTheCommandName() {
+    void cpuTicksAreUtimeAndStimeCountedAfterTheCommandName() {
         // The command name may contain spaces and ')': fields are counted after the last ')'.
         String stat = "4242 (java (x) y) S 1 4242 4242 0 -1 4194560 9126 0 3 0 1234 567 8 9 20 0 31 0 "
                 + "123456 4000000000 50000 18446744073709551615 1 1 0 0 0 0 0 4096 17663 0 0 0 17 1 0 0 0 0 0\n";
-        assertEquals(1234 + 567, ProcSampler.parseCpuTicks(stat));
+        assertArrayEquals(new long[] {1234, 567}, ProcSampler.parseCpuTicks(stat));
     }
 
     @Test
