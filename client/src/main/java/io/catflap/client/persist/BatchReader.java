@@ -21,8 +21,9 @@ final class BatchReader implements AutoCloseable {
      * @param bytes    their total size
      * @param end      the position right after the last record (or after a skipped span)
      * @param finished true if {@code end} is the end of a sealed segment, which can then be retired
+     * @param full     true if the budget ended it rather than the records written so far
      */
-    record Batch(Position start, List<byte[]> records, long bytes, Position end, boolean finished) {
+    record Batch(Position start, List<byte[]> records, long bytes, Position end, boolean finished, boolean full) {
         boolean isEmpty() {
             return records.isEmpty();
         }
@@ -49,7 +50,7 @@ final class BatchReader implements AutoCloseable {
     Batch read(Position from, int maxBytes, int maxRecords, Position end) throws IOException {
         TableStream.Segment seg = stream.segmentFrom(from.segment());
         if (seg == null) {
-            return new Batch(from, List.of(), 0, from, false);
+            return new Batch(from, List.of(), 0, from, false, false);
         }
         long endOffset = Long.MAX_VALUE;
         if (end != null && end.segment() == seg.seq()) {
@@ -64,7 +65,7 @@ final class BatchReader implements AutoCloseable {
         } catch (NoSuchFileException e) {
             log.warn("Segment {} of {} disappeared (deleted by hand?); its undelivered rows are lost",
                     seg.path(), stream.table);
-            return new Batch(from, List.of(), 0, new Position(seg.seq(), seg.limit()), true);
+            return new Batch(from, List.of(), 0, new Position(seg.seq(), seg.limit()), true, false);
         }
         if (off == 0) {
             SegmentFormat.Header header = r.header();
@@ -74,14 +75,23 @@ final class BatchReader implements AutoCloseable {
         }
         List<byte[]> records = new ArrayList<>();
         long bytes = 0;
-        while (records.size() < maxRecords && bytes < maxBytes && off < endOffset) {
+        boolean full = false;
+        while (off < endOffset) {
+            if (records.size() >= maxRecords || bytes >= maxBytes) {
+                full = true;
+                break;
+            }
             SegmentReader.Next next = r.next(off, seg.limit());
             long skippedTo = next == null ? seg.limit() : next.start();
             if (skippedTo > off) {
                 corrupt(seg, off, skippedTo - off);
                 off = skippedTo;
             }
-            if (next == null || (!records.isEmpty() && bytes + next.rows().length > maxBytes)) {
+            if (next == null) {
+                break;
+            }
+            if (!records.isEmpty() && bytes + next.rows().length > maxBytes) {
+                full = true;   // the next record waits for the next batch
                 break;
             }
             records.add(next.rows());
@@ -89,7 +99,7 @@ final class BatchReader implements AutoCloseable {
             off = next.end();
         }
         boolean finished = seg.sealed() && off >= seg.limit();
-        return new Batch(from, records, bytes, new Position(seg.seq(), off), finished);
+        return new Batch(from, records, bytes, new Position(seg.seq(), off), finished, full);
     }
 
     private void corrupt(TableStream.Segment seg, long offset, long length) {

@@ -103,7 +103,7 @@ final class StreamSender {
                 if (pending == null) {
                     pending = next();
                 }
-                boolean partial = pending.bytes() < maxSendSize && !pending.finished() && probeUntil == null;
+                boolean partial = !pending.full() && !pending.finished() && probeUntil == null;
                 if (pending.isEmpty()) {
                     idle(pending);
                 } else {

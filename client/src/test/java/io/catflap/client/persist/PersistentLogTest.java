@@ -125,6 +125,24 @@ class PersistentLogTest {
                 + sink.accepted().size());
     }
 
+    /**
+     * A backlog goes out back to back: a batch ended by the send size is full even when its records do not add up
+     * to the size exactly, so no send period is waited between them.
+     */
+    @Test
+    void aBacklogLeavesInFullBatchesWithoutWaitingForThePeriod() throws Exception {
+        RecordingSink sink = new RecordingSink();
+        long started;
+        try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 22), registry)) {
+            started = System.nanoTime();
+            deliver(plog, sink, 100, 140); // 5 bytes each: four records per 22-byte batch, the fifth does not fit
+        }
+        long periods = (System.nanoTime() - started) / TimeUnit.MILLISECONDS.toNanos(StreamSender.SEND_PERIOD_MILLIS);
+        assertEquals(tuples(100, 140), sink.tuples(TABLE));
+        assertEquals(10, sink.accepted().size());
+        assertTrue(periods < 5, "10 batches, " + periods + " send periods: a pause after each would take 9");
+    }
+
     @Test
     void senderBatchesUpToMaxSendSize() throws Exception {
         RecordingSink sink = new RecordingSink();
