@@ -49,7 +49,8 @@ final class StreamSender {
     private final BatchReader reader;
     private final Thread thread;
     private final Object signal = new Object();
-    private boolean woken;
+    /** An append came since the sender last waited idle; read outside the lock so that appends rarely take it. */
+    private volatile boolean woken;
     private volatile boolean stopping;
     /** Set when the stop grace is over: a batch still waiting for its answer is given up. */
     private volatile boolean abandon;
@@ -70,18 +71,26 @@ final class StreamSender {
         thread.start();
     }
 
-    /** Called after every append: an idle sender looks at the stream at once. */
+    /**
+     * Called after every append: an idle sender looks at the stream at once. Only the first append since the sender
+     * last waited idle signals it; the appends after it are read with it (a sender that is sending or pausing reads
+     * the stream again anyway), so a busy table costs no thread wake-up per append.
+     */
     void wake() {
-        synchronized (signal) {
-            woken = true;
-            signal.notifyAll();
+        if (!woken) {
+            synchronized (signal) {
+                woken = true;
+                signal.notifyAll();
+            }
         }
     }
 
     /** Asks the sender to stop after the current step (a batch in flight may still complete and be acknowledged). */
     void requestStop() {
         stopping = true;
-        wake();
+        synchronized (signal) {
+            signal.notifyAll();   // out of an idle wait, a pause or a backoff
+        }
     }
 
     /**
