@@ -59,10 +59,7 @@ public final class ClientDaemon implements AutoCloseable {
     private final EventLoopGroup group = NettyTransport.CURRENT.group(0);
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(threads("catflap-timer"));
     private final ExecutorService httpClients = Executors.newCachedThreadPool(threads("catflap-http"));
-    /**
-     * Appends block until stored per the fsync policy; with {@code always} concurrent appends share one fsync, so the
-     * pool must be wide enough for many to wait together (a pool of 4 would cap a group commit at 4 writes).
-     */
+    /** Write the persistent log's appends, one thread per table being written (its appends go in groups). */
     private final ExecutorService persistWriters = Executors.newFixedThreadPool(PERSIST_APPEND_THREADS,
             threads("catflap-persist-append"));
     private final ExecutorService queryStreams = Executors.newCachedThreadPool(threads("catflap-query"));

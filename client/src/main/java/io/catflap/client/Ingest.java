@@ -7,8 +7,6 @@ import io.catflap.client.persist.PersistentLog;
 import io.catflap.client.route.Router;
 import io.catflap.protocol.TableSpec;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,7 +27,7 @@ public final class Ingest {
     private final MemoryBuffers memory;
     private final PersistentLog persistent;
     private final Router router;
-    private final Executor blocking;
+    private final Executor logWriters;
     private final ClientMetrics metrics;
     /** Table strings already validated: a host writes to few tables, and parsing each single-row write is waste. */
     private final Set<String> validTables = ConcurrentHashMap.newKeySet();
@@ -41,11 +39,11 @@ public final class Ingest {
         }
     }
 
-    public Ingest(MemoryBuffers memory, PersistentLog persistent, Router router, Executor blocking, ClientMetrics metrics) {
+    public Ingest(MemoryBuffers memory, PersistentLog persistent, Router router, Executor logWriters, ClientMetrics metrics) {
         this.memory = memory;
         this.persistent = persistent;
         this.router = router;
-        this.blocking = blocking;
+        this.logWriters = logWriters;
         this.metrics = metrics;
     }
 
@@ -95,13 +93,7 @@ public final class Ingest {
         }
         if (table.persist) {
             table.received.add(rows.length, rowCount);
-            return CompletableFuture.runAsync(() -> {
-                try {
-                    persistent.append(table.name, table.rowBinary, rows);
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
-                }
-            }, blocking);
+            return persistent.appendAsync(table.name, table.rowBinary, rows, logWriters);
         }
         MemoryBuffers.Offer offer = memory.write(table.buffer, rows);
         if (offer != MemoryBuffers.Offer.BUFFERED) {

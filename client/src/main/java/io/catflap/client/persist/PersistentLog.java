@@ -12,7 +12,9 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -129,7 +131,23 @@ public final class PersistentLog implements AutoCloseable {
         if (rows.length == 0) {
             return;
         }
-        stream(new Key(table, rowBinary)).append(rows);
+        stream(new Key(table, rowBinary)).append(List.of(rows));
+    }
+
+    /**
+     * As {@link #append}, but written on one of {@code writers}: the returned future completes once the record is
+     * as durable as the fsync policy promises. Records of a table that queue up while one is written go together in
+     * the next write (see {@link AppendQueue}).
+     */
+    public CompletableFuture<Void> appendAsync(String table, boolean rowBinary, byte[] rows, Executor writers) {
+        if (rows.length == 0) {
+            return CompletableFuture.completedFuture(null);
+        }
+        try {
+            return stream(new Key(table, rowBinary)).appends.submit(rows, writers);
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     private TableStream stream(Key key) throws IOException {

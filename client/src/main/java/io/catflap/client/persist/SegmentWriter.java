@@ -6,6 +6,7 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -49,9 +50,18 @@ final class SegmentWriter {
         }
     }
 
-    /** Appends one record and returns the committed size after it. The caller holds the stream's lock. */
-    long append(byte[] rows) throws IOException {
-        writeFully(ch, new ByteBuffer[] {SegmentFormat.encodeRecordHeader(rows), ByteBuffer.wrap(rows)});
+    /**
+     * Appends records in one gathering write and returns the committed size after them; if it fails, none of them
+     * is committed. The caller holds the stream's lock.
+     */
+    long append(List<byte[]> records) throws IOException {
+        ByteBuffer[] buffers = new ByteBuffer[2 * records.size()];
+        for (int i = 0; i < records.size(); i++) {
+            byte[] rows = records.get(i);
+            buffers[2 * i] = SegmentFormat.encodeRecordHeader(rows);
+            buffers[2 * i + 1] = ByteBuffer.wrap(rows);
+        }
+        writeFully(ch, buffers);
         hasRecords = true;
         committed = ch.position();
         return committed;

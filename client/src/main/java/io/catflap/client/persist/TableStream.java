@@ -10,6 +10,7 @@ import java.nio.file.StandardCopyOption;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.locks.ReentrantLock;
@@ -49,6 +50,8 @@ final class TableStream {
     private volatile Position acked;
     private volatile Position inFlight;
     private volatile Runnable appendListener = () -> { };
+    /** Appends handed to a writer thread, grouped. */
+    final AppendQueue appends = new AppendQueue(this);
 
     /**
      * Opens the stream stored in {@code dir}, which may not exist yet. Segments left behind that are already
@@ -133,8 +136,11 @@ final class TableStream {
         this.appendListener = listener;
     }
 
-    /** Appends one record; returns once it is stored as the fsync policy promises. */
-    void append(byte[] rows) throws IOException {
+    /**
+     * Appends records, in order, in one write; returns once they are stored as the fsync policy promises. If it
+     * fails, none of them is readable: the segment is sealed before them.
+     */
+    void append(List<byte[]> records) throws IOException {
         SegmentWriter w;
         long end;
         lock.lock();
@@ -150,7 +156,7 @@ final class TableStream {
             }
             w = active;
             try {
-                end = w.append(rows);
+                end = w.append(records);
             } catch (IOException e) {
                 try {
                     sealActive(); // the file may end in a partial record: never append after it
@@ -162,8 +168,12 @@ final class TableStream {
         } finally {
             lock.unlock();
         }
-        metrics.appendedRecords.increment();
-        metrics.appendedBytes.increment(rows.length);
+        long bytes = 0;
+        for (byte[] rows : records) {
+            bytes += rows.length;
+        }
+        metrics.appendedRecords.increment(records.size());
+        metrics.appendedBytes.increment(bytes);
         if (options.fsync() == FsyncPolicy.ALWAYS) {
             w.syncTo(end);
         }

@@ -23,6 +23,8 @@ import java.util.List;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
@@ -141,6 +143,51 @@ class PersistentLogTest {
         assertEquals(tuples(100, 140), sink.tuples(TABLE));
         assertEquals(10, sink.accepted().size());
         assertTrue(periods < 5, "10 batches, " + periods + " send periods: a pause after each would take 9");
+    }
+
+    /**
+     * Appends that queue up while none is being written go to a writer thread together: one task, one write, in the
+     * order they came; a group is capped, and the rest follow in the same task.
+     */
+    @Test
+    void queuedAppendsAreWrittenInGroupsByOneTask() throws Exception {
+        List<Runnable> tasks = new ArrayList<>();
+        int n = AppendQueue.MAX_GROUP_RECORDS + 100;
+        List<CompletableFuture<Void>> stored = new ArrayList<>();
+        RecordingSink sink = new RecordingSink();
+        try (PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry)) {
+            for (int i = 0; i < n; i++) {
+                stored.add(plog.appendAsync(TABLE, false, tuple(i), tasks::add));
+            }
+            assertEquals(1, tasks.size(), "one writer task for all the queued appends");
+            assertFalse(stored.get(0).isDone(), "nothing is written before the writer runs");
+            assertEquals(0, counter("appended_records"));
+            tasks.get(0).run();
+            assertTrue(stored.stream().allMatch(f -> f.isDone() && !f.isCompletedExceptionally()));
+            assertEquals(n, counter("appended_records"));
+            CompletableFuture<Void> later = plog.appendAsync(TABLE, false, tuple(n), tasks::add);
+            assertEquals(2, tasks.size(), "the writer was done: the next append hands on a new task");
+            tasks.get(1).run();
+            later.get();
+            plog.startSender(sink);
+            until((n + 1) + " tuples", () -> sink.tuples(TABLE).size() == n + 1);
+        }
+        assertEquals(tuples(0, n + 1), sink.tuples(TABLE));
+    }
+
+    @Test
+    void appendsAfterTheWritersAreGoneFailAndSoDoAppendsToAClosedLog() throws Exception {
+        PersistentLog plog = new PersistentLog(dir, options(1 << 20, false, 1 << 20), registry);
+        CompletableFuture<Void> rejected = plog.appendAsync(TABLE, false, tuple(1), task -> {
+            throw new RejectedExecutionException("shut down");
+        });
+        assertTrue(rejected.isCompletedExceptionally());
+        List<Runnable> tasks = new ArrayList<>();
+        CompletableFuture<Void> queued = plog.appendAsync(TABLE, false, tuple(2), tasks::add);
+        plog.close();
+        tasks.forEach(Runnable::run);
+        ExecutionException e = assertThrows(ExecutionException.class, queued::get);
+        assertTrue(e.getCause() instanceof IOException, e.toString());
     }
 
     @Test
