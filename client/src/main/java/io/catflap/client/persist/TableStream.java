@@ -138,7 +138,8 @@ final class TableStream {
 
     /**
      * Appends records, in order, in one write; returns once they are stored as the fsync policy promises. If it
-     * fails, none of them is readable: the segment is sealed before them.
+     * fails, the segment is sealed before them and none of them is sent; after a restart, the ones the failed write
+     * left whole are read again, so rows their senders were told had failed may arrive too (at least once).
      */
     void append(List<byte[]> records) throws IOException {
         SegmentWriter w;
