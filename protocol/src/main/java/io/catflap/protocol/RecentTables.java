@@ -1,6 +1,8 @@
 package io.catflap.protocol;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
 
 /**
  * The table strings of a connection's recent request frames, handed out again while a frame carries the same bytes
@@ -12,35 +14,22 @@ final class RecentTables {
     /** More tables than one sender usually writes to at once; a lookup compares lengths first. */
     static final int SIZE = 8;
 
-    private final byte[][] bytes = new byte[SIZE][];
+    private final ByteBuf[] bytes = new ByteBuf[SIZE];
     private final String[] texts = new String[SIZE];
     private int next;
 
     /** The table string of the {@code length} bytes at {@code index} of {@code in}, decoded only when new. */
     String decode(ByteBuf in, int index, int length) {
         for (int t = 0; t < SIZE; t++) {
-            if (texts[t] != null && sameAs(bytes[t], in, index, length)) {
+            ByteBuf known = bytes[t];
+            if (known != null && known.readableBytes() == length && ByteBufUtil.equals(known, 0, in, index, length)) {
                 return texts[t];
             }
         }
         String decoded = FrameCodec.table(in.nioBuffer(index, length));   // throws before anything is kept
-        byte[] b = new byte[length];
-        in.getBytes(index, b);
-        bytes[next] = b;
+        bytes[next] = Unpooled.wrappedBuffer(ByteBufUtil.getBytes(in, index, length));   // on the heap: no release
         texts[next] = decoded;
         next = (next + 1) % SIZE;
         return decoded;
-    }
-
-    private static boolean sameAs(byte[] known, ByteBuf in, int index, int length) {
-        if (length != known.length) {
-            return false;
-        }
-        for (int i = 0; i < length; i++) {
-            if (in.getByte(index + i) != known[i]) {
-                return false;
-            }
-        }
-        return true;
     }
 }

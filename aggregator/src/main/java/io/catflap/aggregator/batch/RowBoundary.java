@@ -1,7 +1,6 @@
 package io.catflap.aggregator.batch;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.util.ByteProcessor;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Locale;
@@ -122,15 +121,11 @@ final class RowBoundary {
                     return i + 1;
                 }
             } else if (c == '\'') {
-                int open = i;
-                for (i++; i < end && (c = b.get(i)) != '\''; i++) {
-                    if (c == '\\') {
-                        i++;
-                    }
+                int closed = quotedEnd(b, i + 1, end, (byte) '\'', true);
+                if (closed < 0) {
+                    throw MalformedBody.at("VALUES", "unterminated string", body, base + i);
                 }
-                if (i >= end) {
-                    throw MalformedBody.at("VALUES", "unterminated string", body, base + open);
-                }
+                i = closed - 1;
             }
         }
         throw MalformedBody.at("VALUES", "unterminated tuple", body, base + start);
@@ -265,17 +260,21 @@ final class RowBoundary {
      * first; with {@code backslash}, a backslash escapes the byte after it.
      */
     private static int quotedEnd(ByteBuf body, int from, int end, byte quote, boolean backslash) {
-        // forEachByte skips the per-byte access checks of getByte: quoted strings are most of a row's bytes
-        ByteProcessor plain = backslash ? c -> c != quote && c != '\\' : c -> c != quote;
+        int base = body.readerIndex();
+        int closed = quotedEnd(body.nioBuffer(), from - base, end - base, quote, backslash);
+        return closed < 0 ? -1 : base + closed;
+    }
+
+    /** As {@link #quotedEnd(ByteBuf, int, int, byte, boolean)}, over a view: quoted strings are most of a row's bytes. */
+    private static int quotedEnd(ByteBuffer b, int from, int end, byte quote, boolean backslash) {
         for (int i = from; i < end; i++) {
-            i = body.forEachByte(i, end - i, plain);
-            if (i < 0) {
-                return -1;
-            }
-            if (body.getByte(i) == quote) {
+            byte c = b.get(i);
+            if (c == quote) {
                 return i + 1;
             }
-            i++;   // a backslash: the next byte is escaped
+            if (backslash && c == '\\') {
+                i++;   // the next byte is escaped
+            }
         }
         return -1;
     }

@@ -145,12 +145,12 @@ public final class ReadDeadlineHandler extends ChannelInboundHandlerAdapter {
             cancel();   // an earlier phase's check, due after this phase's grace period
         }
         if (check == null) {
-            schedule(graceNanos);
+            schedule(startNanos, graceNanos);
         }
     }
 
-    private void schedule(long delayNanos) {
-        checkDueNanos = ctx.executor().ticker().nanoTime() + delayNanos;
+    private void schedule(long nowNanos, long delayNanos) {
+        checkDueNanos = nowNanos + delayNanos;
         check = ctx.executor().schedule(this::check, delayNanos, TimeUnit.NANOSECONDS);
     }
 
@@ -164,14 +164,14 @@ public final class ReadDeadlineHandler extends ChannelInboundHandlerAdapter {
         if (!ctx.channel().config().isAutoRead()) {
             pausedNanos += now - checkedNanos;   // held back by the server, not the sender
             checkedNanos = now;
-            schedule(pauseCheckNanos);
+            schedule(now, pauseCheckNanos);
             return;
         }
         checkedNanos = now;
         long elapsed = now - startNanos;
         long deadline = graceNanos + pausedNanos + received * TimeUnit.SECONDS.toNanos(1) / minBytesPerSecond;
         if (elapsed < deadline) {
-            schedule(deadline - elapsed);
+            schedule(now, deadline - elapsed);
         } else {
             expire();
         }
